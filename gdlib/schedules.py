@@ -1,0 +1,2 @@
+"""Placeholder: being written (see CONTRIBUTING.md)."""
+__all__: list[str] = []
