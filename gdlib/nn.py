@@ -1,2 +1,500 @@
-"""Placeholder: being written (see CONTRIBUTING.md)."""
-__all__: list[str] = []
+"""Small neural networks on top of :mod:`gdlib.autograd`.
+
+Parameters live in plain ``float64`` numpy arrays, which is what every gdlib
+optimizer updates **in place** through ``optimizer.step(params, grads)``. A
+layer wraps its arrays in fresh :class:`~gdlib.autograd.Tensor` leaves at each
+forward call, so the graph always sees the current values, and after
+``loss.backward()`` :meth:`Module.grads` collects the gradients of those leaves
+in the order of :meth:`Module.parameters`::
+
+    model = MLP([2, 100, 3])
+    model.zero_grad()
+    loss = tensor_softmax_cross_entropy(model(Tensor(X)), y)
+    loss.backward()
+    optimizer.step(model.parameters(), model.grads())
+
+Every module also has :meth:`Module.forward_numpy`, the same computation on
+plain arrays with no graph (for evaluation: :func:`accuracy`, loss curves).
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import losses as _losses
+from .data import minibatches
+
+__all__ = ["Module", "Linear", "ReLU", "Tanh", "Sigmoid", "Sequential", "MLP", "accuracy", "train"]
+
+
+def _tensor(x):
+    from .autograd import Tensor
+
+    return x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float64))
+
+
+def _rng(seed):
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"Invalid seed: {seed!r} (must be an int or a numpy.random.Generator)")
+    if seed < 0:
+        raise ValueError(f"Invalid seed: {seed!r} (must be >= 0)")
+    return np.random.default_rng(int(seed))
+
+
+def _positive_int(name, value):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"Invalid {name}: {value!r} (must be an int)")
+    if value < 1:
+        raise ValueError(f"Invalid {name}: {value!r} (must be >= 1)")
+    return int(value)
+
+
+class Module:
+    """Base class: a callable on Tensors with parameters, gradients and a numpy path.
+
+    Subclasses implement :meth:`forward` (Tensor in, Tensor out) and
+    :meth:`forward_numpy` (ndarray in, ndarray out); layers with parameters
+    override :meth:`parameters`, :meth:`grads` and :meth:`zero_grad`.
+    """
+
+    def __call__(self, x):
+        return self.forward(_tensor(x))
+
+    def forward(self, x):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def forward_numpy(self, x):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def parameters(self):
+        """The numpy arrays an optimizer updates in place (empty here)."""
+        return []
+
+    def grads(self):
+        """Gradients matching :meth:`parameters` after ``backward()`` (empty here)."""
+        return []
+
+    def zero_grad(self):
+        """Forget the gradients of earlier forward passes (nothing to do here)."""
+
+
+class Linear(Module):
+    """Affine layer :math:`x \\mapsto xW + b`.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Input and output sizes.
+    init : {"he", "xavier"} or float, default "he"
+        Weight initialisation. ``"he"``: :math:`W_{kl} \\sim \\mathcal N(0, 2/n_{in})`;
+        ``"xavier"`` (Glorot normal): :math:`\\mathcal N(0, 2/(n_{in}+n_{out}))`;
+        a positive float :math:`\\sigma`: :math:`\\mathcal N(0, \\sigma^2)` (CS231n's
+        ``0.01 * randn``). Biases start at 0.
+    seed : int or numpy.random.Generator, default 0
+
+    Attributes
+    ----------
+    W : ndarray of shape (n_in, n_out)
+    b : ndarray of shape (n_out,)
+
+    Raises
+    ------
+    TypeError, ValueError
+        For non-integer or non-positive sizes, an unknown ``init`` or a
+        non-positive scale.
+
+    Notes
+    -----
+    Why these variances. For :math:`h = xW` with independent zero-mean
+    entries, :math:`\\mathrm{Var}(h_l) = n_{in}\\,\\mathrm{Var}(W)\\,E[x^2]`. He
+    et al. choose :math:`\\mathrm{Var}(W) = 2/n_{in}` so that through a ReLU (which
+    halves :math:`E[x^2]`) the signal's scale is kept from layer to layer [1]_.
+    Glorot and Bengio compromise between keeping the forward variance
+    (:math:`1/n_{in}`) and the backward one (:math:`1/n_{out}`) for tanh-like units:
+    :math:`2/(n_{in}+n_{out})`; we use their *normal* variant (their paper's
+    uniform variant :math:`\\mathcal U(\\pm\\sqrt{6/(n_{in}+n_{out})})` has the
+    same variance) [2]_.
+
+    A forward pass wraps ``W`` and ``b`` in new Tensor leaves, so in-place
+    updates by an optimizer are always seen. Leaves from several forward
+    passes since the last :meth:`zero_grad` have their gradients **summed** by
+    :meth:`grads` (as gradients accumulate in PyTorch); call
+    :meth:`zero_grad` before each step.
+
+    References
+    ----------
+    .. [1] K. He, X. Zhang, S. Ren and J. Sun, "Delving deep into rectifiers:
+       surpassing human-level performance on ImageNet classification", ICCV 2015.
+    .. [2] X. Glorot and Y. Bengio, "Understanding the difficulty of training deep
+       feedforward neural networks", AISTATS 2010.
+
+    Examples
+    --------
+    >>> layer = Linear(3, 2, seed=0)
+    >>> layer.W.shape, layer.b.shape
+    ((3, 2), (2,))
+    >>> out = layer(np.ones((4, 3)))
+    >>> out.data.shape
+    (4, 2)
+    >>> out.sum().backward()
+    >>> [g.tolist() for g in layer.grads()]
+    [[[4.0, 4.0], [4.0, 4.0], [4.0, 4.0]], [4.0, 4.0]]
+    """
+
+    def __init__(self, n_in, n_out, init="he", seed=0):
+        n_in = _positive_int("n_in", n_in)
+        n_out = _positive_int("n_out", n_out)
+        if isinstance(init, str):
+            if init == "he":
+                std = np.sqrt(2.0 / n_in)
+            elif init == "xavier":
+                std = np.sqrt(2.0 / (n_in + n_out))
+            else:
+                raise ValueError(f"Invalid init: {init!r} (must be 'he', 'xavier' or a positive float)")
+        elif isinstance(init, numbers.Real) and not isinstance(init, (bool, np.bool_)):
+            if not np.isfinite(init) or init <= 0:
+                raise ValueError(f"Invalid init: {init!r} (a scale must be finite and > 0)")
+            std = float(init)
+        else:
+            raise TypeError(f"Invalid init: {init!r} (must be 'he', 'xavier' or a positive float)")
+        rng = _rng(seed)
+        self.n_in, self.n_out, self.init = n_in, n_out, init
+        self.W = std * rng.standard_normal((n_in, n_out))
+        self.b = np.zeros(n_out)
+        self._leaves = []  # (W_tensor, b_tensor) of each forward pass since zero_grad()
+
+    def forward(self, x):
+        from .autograd import Tensor
+
+        W = Tensor(self.W)
+        b = Tensor(self.b)
+        self._leaves.append((W, b))
+        return x @ W + b
+
+    def forward_numpy(self, x):
+        return np.asarray(x, dtype=np.float64) @ self.W + self.b
+
+    def parameters(self):
+        return [self.W, self.b]
+
+    def grads(self):
+        dW = np.zeros_like(self.W)
+        db = np.zeros_like(self.b)
+        seen = False
+        for W, b in self._leaves:
+            if W.grad is not None:
+                dW += W.grad
+                seen = True
+            if b.grad is not None:
+                db += b.grad
+                seen = True
+        if not seen:
+            raise RuntimeError(
+                f"{self!r} has no gradient: run a forward pass and loss.backward() "
+                "after the last zero_grad() before asking for grads()"
+            )
+        return [dW, db]
+
+    def zero_grad(self):
+        self._leaves = []
+
+    def __repr__(self):
+        return f"Linear({self.n_in}, {self.n_out}, init={self.init!r})"
+
+
+class ReLU(Module):
+    """Elementwise :math:`\\max(0, x)`.
+
+    Examples
+    --------
+    >>> ReLU().forward_numpy(np.array([-1.0, 2.0])).tolist()
+    [0.0, 2.0]
+    """
+
+    def forward(self, x):
+        return x.relu()
+
+    def forward_numpy(self, x):
+        return np.maximum(np.asarray(x, dtype=np.float64), 0.0)
+
+    def __repr__(self):
+        return "ReLU()"
+
+
+class Tanh(Module):
+    """Elementwise :math:`\\tanh x`.
+
+    Examples
+    --------
+    >>> Tanh().forward_numpy(np.array([0.0])).tolist()
+    [0.0]
+    """
+
+    def forward(self, x):
+        return x.tanh()
+
+    def forward_numpy(self, x):
+        return np.tanh(np.asarray(x, dtype=np.float64))
+
+    def __repr__(self):
+        return "Tanh()"
+
+
+class Sigmoid(Module):
+    """Elementwise :math:`\\sigma(x) = 1 / (1 + e^{-x})`.
+
+    Examples
+    --------
+    >>> Sigmoid().forward_numpy(np.array([0.0])).tolist()
+    [0.5]
+    """
+
+    def forward(self, x):
+        return x.sigmoid()
+
+    def forward_numpy(self, x):
+        x = np.asarray(x, dtype=np.float64)
+        # Two branches so that exp never overflows.
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+    def __repr__(self):
+        return "Sigmoid()"
+
+
+class Sequential(Module):
+    """Modules applied one after the other.
+
+    Parameters
+    ----------
+    *layers : Module
+        Each must have ``forward``, ``forward_numpy``, ``parameters``, ``grads``
+        and ``zero_grad`` (any :class:`Module` does).
+
+    Raises
+    ------
+    TypeError
+        When a layer is not a :class:`Module`.
+
+    Examples
+    --------
+    >>> net = Sequential(Linear(2, 4, seed=1), ReLU(), Linear(4, 3, seed=2))
+    >>> len(net), [p.shape for p in net.parameters()]
+    (3, [(2, 4), (4,), (4, 3), (3,)])
+    >>> net.forward_numpy(np.zeros((5, 2))).shape
+    (5, 3)
+    """
+
+    def __init__(self, *layers):
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Module):
+                raise TypeError(f"Invalid layer {i}: {layer!r} (must be a gdlib.nn.Module)")
+        self.layers = list(layers)
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def forward_numpy(self, x):
+        for layer in self.layers:
+            x = layer.forward_numpy(x)
+        return x
+
+    def parameters(self):
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def grads(self):
+        return [g for layer in self.layers for g in layer.grads()]
+
+    def zero_grad(self):
+        for layer in self.layers:
+            layer.zero_grad()
+
+    def __len__(self):
+        return len(self.layers)
+
+    def __getitem__(self, i):
+        return self.layers[i]
+
+    def __repr__(self):
+        inner = ", ".join(repr(layer) for layer in self.layers)
+        return f"{type(self).__name__}({inner})"
+
+
+_ACTIVATIONS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}
+
+
+class MLP(Sequential):
+    """Multilayer perceptron: ``Linear`` layers with an activation between them.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Layer widths from input to output, at least two, e.g. ``[2, 100, 3]``
+        for one hidden layer of 100 units. No activation after the last layer
+        (it returns scores for a loss).
+    activation : {"relu", "tanh", "sigmoid"}, default "relu"
+    init : {"he", "xavier"} or float, default "he"
+        Passed to every :class:`Linear`.
+    seed : int or numpy.random.Generator, default 0
+        One generator initialises the layers in order.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For fewer than two sizes, a non-positive size, or an unknown activation.
+
+    Examples
+    --------
+    >>> net = MLP([2, 100, 3])
+    >>> net
+    MLP(Linear(2, 100, init='he'), ReLU(), Linear(100, 3, init='he'))
+    >>> sum(p.size for p in net.parameters())
+    603
+    """
+
+    def __init__(self, sizes, activation="relu", init="he", seed=0):
+        sizes = list(sizes)
+        if len(sizes) < 2:
+            raise ValueError(f"Invalid sizes: {sizes!r} (need at least an input and an output size)")
+        if activation not in _ACTIVATIONS:
+            raise ValueError(f"Invalid activation: {activation!r} (must be one of {sorted(_ACTIVATIONS)})")
+        rng = _rng(seed)
+        layers = []
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            if i > 0:
+                layers.append(_ACTIVATIONS[activation]())
+            layers.append(Linear(n_in, n_out, init=init, seed=rng))
+        super().__init__(*layers)
+        self.sizes, self.activation = sizes, activation
+
+
+def _scores(model, X):
+    if hasattr(model, "forward_numpy"):
+        return model.forward_numpy(X)
+    return model(X).data
+
+
+def accuracy(model, X, y):
+    """Fraction of samples whose highest score is the correct class.
+
+    Parameters
+    ----------
+    model : Module
+    X : ndarray of shape (N, D)
+    y : array_like of int, shape (N,)
+
+    Returns
+    -------
+    float
+        In [0, 1].
+
+    Raises
+    ------
+    ValueError
+        When ``y`` has the wrong length or a label out of range.
+
+    Examples
+    --------
+    >>> layer = Linear(2, 2, init=1.0)
+    >>> layer.W[:] = np.eye(2)
+    >>> accuracy(layer, np.array([[1.0, 0.0], [0.0, 1.0], [2.0, 3.0]]), [0, 1, 0])
+    0.6666666666666666
+    """
+    scores = np.asarray(_scores(model, np.asarray(X, dtype=np.float64)))
+    y = _losses._check_labels(y, scores.shape[0], scores.shape[1])
+    return float(np.mean(np.argmax(scores, axis=1) == y))
+
+
+_TRAIN_LOSSES = {
+    "softmax": (_losses.tensor_softmax_cross_entropy, _losses.softmax_cross_entropy),
+    "svm": (_losses.tensor_svm_loss, _losses.svm_loss),
+    "mse": (_losses.tensor_mse_loss, _losses.mse_loss),
+}
+
+
+def train(model, X, y, optimizer, loss="softmax", epochs=10, batch_size=32, seed=0):
+    """Minibatch training with any gdlib optimizer.
+
+    Parameters
+    ----------
+    model : Module
+    X : ndarray of shape (N, D)
+    y : ndarray
+        Labels of shape ``(N,)`` for ``"softmax"`` and ``"svm"``; targets of
+        the model's output shape for ``"mse"``.
+    optimizer : object with ``step(params, grads)``
+        Any :mod:`gdlib.optim` optimizer; it updates ``model.parameters()``
+        in place.
+    loss : {"softmax", "svm", "mse"}, default "softmax"
+    epochs : int, default 10
+    batch_size : int, default 32
+        The last batch of an epoch may be smaller (see :func:`gdlib.data.minibatches`).
+    seed : int or numpy.random.Generator, default 0
+        Seeds the shuffling; each epoch gets a new order from one generator.
+
+    Returns
+    -------
+    history : dict
+        ``"loss"``: the loss on the whole of ``X`` after each epoch (list of
+        ``epochs`` floats); ``"batch_loss"``: the mean of the minibatch losses
+        seen during each epoch (weighted by batch size); ``"accuracy"``:
+        training accuracy after each epoch (classification losses only).
+
+    Raises
+    ------
+    TypeError, ValueError
+        For an unknown loss, bad counts, or an optimizer without ``step``.
+
+    Notes
+    -----
+    Each step: ``model.zero_grad()``, forward on the batch, the Tensor loss,
+    ``backward()``, ``optimizer.step(model.parameters(), model.grads())``.
+
+    Examples
+    --------
+    >>> from gdlib.data import blobs
+    >>> from gdlib.optim import SGD
+    >>> X, y = blobs(n_per_class=50, seed=0)
+    >>> model = MLP([2, 16, 3], seed=0)
+    >>> hist = train(model, X, y, SGD(learning_rate=0.1), epochs=5, batch_size=16)
+    >>> len(hist["loss"]), hist["loss"][-1] < hist["loss"][0], hist["accuracy"][-1] > 0.9
+    (5, True, True)
+    """
+    if loss not in _TRAIN_LOSSES:
+        raise ValueError(f"Invalid loss: {loss!r} (must be one of {sorted(_TRAIN_LOSSES)})")
+    epochs = _positive_int("epochs", epochs)
+    batch_size = _positive_int("batch_size", batch_size)
+    if not callable(getattr(optimizer, "step", None)):
+        raise TypeError(f"Invalid optimizer: {optimizer!r} (must have a step(params, grads) method)")
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y)
+    if X.ndim != 2:
+        raise ValueError(f"Invalid X: shape {X.shape} (must be (N, D))")
+    if y.shape[:1] != X.shape[:1]:
+        raise ValueError(f"Invalid y: shape {y.shape} (must have {X.shape[0]} rows like X)")
+    tensor_loss, numpy_loss = _TRAIN_LOSSES[loss]
+    classify = loss != "mse"
+    rng = _rng(seed)
+    history = {"loss": [], "batch_loss": []}
+    if classify:
+        history["accuracy"] = []
+    for _epoch in range(epochs):
+        total = 0.0
+        for Xb, yb in minibatches(X, y, batch_size, seed=rng):
+            model.zero_grad()
+            value = tensor_loss(model(Xb), yb)
+            value.backward()
+            optimizer.step(model.parameters(), model.grads())
+            total += float(value.data) * len(yb)
+        history["batch_loss"].append(total / X.shape[0])
+        scores = _scores(model, X)
+        history["loss"].append(float(numpy_loss(scores, y)[0]))
+        if classify:
+            history["accuracy"].append(float(np.mean(np.argmax(scores, axis=1) == y)))
+    model.zero_grad()
+    return history
