@@ -63,6 +63,15 @@ def _check_labels(y, n_samples, n_classes):
     Raises ``ValueError`` naming the first offending label and its position.
     """
     y_arr = np.asarray(y)
+    # Fast path (the training loop's case): an integer array of the right length in range.
+    if (
+        y_arr.dtype.kind in "iu"
+        and y_arr.shape == (n_samples,)
+        and n_samples > 0
+        and y_arr.min() >= 0
+        and y_arr.max() < n_classes
+    ):
+        return y_arr.astype(np.int64, copy=False)
     if y_arr.dtype == bool or not (
         np.issubdtype(y_arr.dtype, np.integer) or np.issubdtype(y_arr.dtype, np.floating)
     ):
@@ -84,6 +93,8 @@ def _check_labels(y, n_samples, n_classes):
 
 
 def _check_reg(reg, W):
+    if W is None and (reg == 0.0 and type(reg) in (float, int)):  # fast path: no regularisation
+        return 0.0
     if isinstance(reg, (bool, np.bool_)) or not isinstance(reg, numbers.Real):
         raise TypeError(f"Invalid reg: {reg!r} (must be a real number >= 0)")
     if not np.isfinite(reg) or reg < 0:
