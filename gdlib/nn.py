@@ -122,7 +122,8 @@ class Linear(Module):
     updates by an optimizer are always seen. Leaves from several forward
     passes since the last :meth:`zero_grad` have their gradients **summed** by
     :meth:`grads` (as gradients accumulate in PyTorch); call
-    :meth:`zero_grad` before each step.
+    :meth:`zero_grad` before each step. With a single forward pass the
+    returned arrays are the leaves' own ``.grad`` arrays (no copy).
 
     References
     ----------
@@ -181,6 +182,10 @@ class Linear(Module):
         return [self.W, self.b]
 
     def grads(self):
+        if len(self._leaves) == 1:  # the usual case: one forward pass per step, no copy needed
+            W, b = self._leaves[0]
+            if W.grad is not None and b.grad is not None:
+                return [W.grad, b.grad]
         dW = np.zeros_like(self.W)
         db = np.zeros_like(self.b)
         seen = False
