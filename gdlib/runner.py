@@ -1,2 +1,188 @@
-"""Placeholder: being written (see CONTRIBUTING.md)."""
-__all__: list[str] = []
+r"""Run an optimizer on a function and record everything a plot needs.
+
+:func:`minimize` is the notes' ``while True`` loop made into a real one: a step budget, a
+gradient-norm tolerance, and divergence detection that stops the run quietly (no exception,
+no flood of numpy overflow warnings) and says so in the result.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from numbers import Real
+from typing import Callable
+
+import numpy as np
+
+from .optim._base import Optimizer
+
+__all__ = ["Trajectory", "minimize"]
+
+
+@dataclass
+class Trajectory:
+    """What :func:`minimize` recorded.
+
+    Attributes
+    ----------
+    x : ndarray, shape (n_steps + 1, dim)
+        The iterates, ``x[0]`` the start. A diverged run's last row is the point where the value
+        blew up (it may hold ``inf`` or ``nan``).
+    values : ndarray, shape (n_steps + 1,)
+        ``f`` at each iterate.
+    grad_norms : ndarray, shape (n_steps + 1,)
+        Euclidean norm of the gradient at each iterate (``nan`` where it was not evaluated, at
+        the last point of a diverged run).
+    learning_rates : ndarray, shape (n_steps,)
+        The rate used by each step.
+    state : dict of str to ndarray
+        The optimizer's buffers after each step, stacked: ``state["v"][k]`` is ``v`` after step
+        ``k`` (shape ``(n_steps, dim)``); empty when ``record_state=False``.
+    status : str
+        ``"converged"`` (gradient norm <= tol), ``"max_steps"`` or ``"diverged"``.
+    message : str
+        One sentence saying why the run stopped.
+    """
+
+    x: np.ndarray
+    values: np.ndarray
+    grad_norms: np.ndarray
+    learning_rates: np.ndarray
+    state: dict = field(default_factory=dict)
+    status: str = "max_steps"
+    message: str = ""
+
+    @property
+    def n_steps(self) -> int:
+        """Number of optimizer steps taken."""
+        return len(self.learning_rates)
+
+    @property
+    def x_final(self) -> np.ndarray:
+        """The last iterate."""
+        return self.x[-1]
+
+    @property
+    def value_final(self) -> float:
+        """``f`` at the last iterate."""
+        return float(self.values[-1])
+
+    def __repr__(self) -> str:
+        return (f"Trajectory(status={self.status!r}, n_steps={self.n_steps}, "
+                f"value_final={self.value_final:.6g})")
+
+
+def minimize(f, x0, optimizer: Optimizer, max_steps: int = 1000, tol: float = 1e-8,
+             grad: Callable | None = None, divergence_factor: float = 1e8,
+             record_state: bool = True) -> Trajectory:
+    r"""Minimize ``f`` from ``x0`` with ``optimizer``, recording the trajectory.
+
+    Each iteration evaluates :math:`f(x_k)` and :math:`g_k = \nabla f(x_k)`, stops if
+    :math:`\|g_k\| \le` ``tol`` (converged) or ``k == max_steps``, and otherwise calls
+    ``optimizer.step(x, g)``.
+
+    Parameters
+    ----------
+    f : TestFunction or callable
+        The objective. A callable without a ``grad`` method needs ``grad=``.
+    x0 : array_like
+        Starting point (copied; not modified).
+    optimizer : Optimizer
+        Any :mod:`gdlib.optim` optimizer; it continues from its current state (pass a fresh
+        one, or call ``reset()``, for an independent run).
+    max_steps : int, default 1000
+        Step budget, >= 0.
+    tol : float, default 1e-8
+        Stop when the gradient norm is at most ``tol`` (>= 0; 0 means never).
+    grad : callable, optional
+        ``x -> gradient``; defaults to ``f.grad``.
+    divergence_factor : float, default 1e8
+        The run diverged when a value is not finite or
+        :math:`|f(x_k)| >` ``divergence_factor`` :math:`\cdot \max(1, |f(x_0)|)`.
+    record_state : bool, default True
+        Record the optimizer's buffers after every step (for plotting ``v``, ``cache``, ...).
+
+    Returns
+    -------
+    Trajectory
+
+    Raises
+    ------
+    TypeError
+        If ``f`` has no gradient and ``grad`` is not given, or ``optimizer`` is not an Optimizer.
+    ValueError
+        For a negative ``max_steps`` or ``tol``, a ``divergence_factor <= 1``, or a non-finite
+        ``x0`` or ``f(x0)``.
+
+    Examples
+    --------
+    >>> import gdlib as gd
+    >>> f = gd.Quadratic(condition_number=10.0)
+    >>> run = gd.minimize(f, f.x0, gd.SGD(learning_rate=1.0 / f.L), max_steps=500, tol=1e-6)
+    >>> run.status, run.n_steps < 500, bool(run.grad_norms[-1] <= 1e-6)
+    ('converged', True, True)
+    >>> bad = gd.minimize(f, f.x0, gd.SGD(learning_rate=2.5 / f.L), max_steps=1000)
+    >>> bad.status
+    'diverged'
+    """
+    if grad is None:
+        grad = getattr(f, "grad", None)
+        if not callable(grad):
+            raise TypeError(f"Invalid f: {type(f).__name__} has no grad method; pass grad=")
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"Invalid optimizer: {type(optimizer).__name__} (must be a gdlib.optim optimizer)")
+    if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps < 0:
+        raise ValueError(f"Invalid max_steps: {max_steps!r} (must be an integer >= 0)")
+    if not isinstance(tol, Real) or not tol >= 0:
+        raise ValueError(f"Invalid tol: {tol!r} (must be >= 0)")
+    if not isinstance(divergence_factor, Real) or not divergence_factor > 1:
+        raise ValueError(f"Invalid divergence_factor: {divergence_factor!r} (must be > 1)")
+
+    x = np.array(x0, dtype=float).ravel()
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"Invalid x0: {x0!r} (must be finite)")
+    xs, values, gnorms, rates = [], [], [], []
+    states: dict[str, list] = {}
+    status, message = "max_steps", ""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        value = float(f(x))
+        if not math.isfinite(value):
+            raise ValueError(f"Invalid x0: f(x0) = {value} (must be finite)")
+        limit = divergence_factor * max(1.0, abs(value))
+        k = 0
+        while True:
+            xs.append(x.copy())
+            values.append(value)
+            g = np.asarray(grad(x), dtype=float).reshape(x.shape)
+            gnorm = float(np.sqrt(np.dot(g, g)))
+            gnorms.append(gnorm)
+            if not math.isfinite(gnorm):
+                status, message = "diverged", f"diverged at step {k}: the gradient is not finite"
+                break
+            if gnorm <= tol:
+                status, message = "converged", f"converged at step {k}: gradient norm {gnorm:.3g} <= tol {tol:g}"
+                break
+            if k >= max_steps:
+                message = f"stopped after max_steps={max_steps} steps: gradient norm {gnorm:.3g}"
+                break
+            rates.append(optimizer.learning_rate_at(optimizer.t))
+            optimizer.step(x, g)
+            if record_state:
+                for name, buf in optimizer.state[0].items():
+                    if name != "t":
+                        states.setdefault(name, []).append(np.array(buf, dtype=float).ravel())
+            k += 1
+            value = float(f(x))
+            if not math.isfinite(value) or abs(value) > limit:
+                xs.append(x.copy())
+                values.append(value)
+                gnorms.append(float("nan"))
+                status = "diverged"
+                message = (f"diverged at step {k}: f = {value:.3g}" +
+                           ("" if not math.isfinite(value) else
+                            f" exceeds divergence_factor * max(1, |f(x0)|) = {limit:.3g}"))
+                break
+    return Trajectory(
+        x=np.array(xs), values=np.array(values), grad_norms=np.array(gnorms),
+        learning_rates=np.array(rates, dtype=float),
+        state={name: np.array(v) for name, v in states.items()},
+        status=status, message=message)

@@ -1,1 +1,39 @@
-__all__: list[str] = []
+"""The course's optimizers, each a class named as the course names it.
+
+``opt.step(params, grads)`` updates float numpy arrays in place, as the notes' ``x += ...``
+lines do; ``opt.state`` holds each array's buffers (``v``, ``cache``, ``m``, ``v_max``, ``t``)
+for plotting. ``learning_rate`` may be a number or a schedule (:mod:`gdlib.schedules`).
+Conventions shared with ``torch.optim``: epsilon outside the square root; momentum in the
+course's ``v = mu * v - learning_rate * dx`` form (same trajectories as torch while the
+learning rate is constant). Each class's docstring says where it differs.
+"""
+from ._base import Optimizer
+from .sgd import SGD, Momentum, Nesterov
+from .adagrad import Adagrad
+from .rmsprop import RMSProp
+from .adam import Adam, AdamW, AMSGrad
+
+#: name -> class, lowercase names as the explorer and the chapters use them
+OPTIMIZERS = {
+    "sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "adagrad": Adagrad,
+    "rmsprop": RMSProp, "adam": Adam, "adamw": AdamW, "amsgrad": AMSGrad,
+}
+
+
+def get_optimizer(name: str, **hyperparameters) -> Optimizer:
+    """Build an optimizer from its lowercase name, e.g. ``get_optimizer("adam", learning_rate=0.1)``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name (the message lists the known ones).
+    """
+    try:
+        cls = OPTIMIZERS[str(name).lower()]
+    except KeyError:
+        raise ValueError(f"Invalid optimizer: {name!r} (known: {', '.join(OPTIMIZERS)})") from None
+    return cls(**hyperparameters)
+
+
+__all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "Adagrad", "RMSProp", "Adam", "AdamW",
+           "AMSGrad", "OPTIMIZERS", "get_optimizer"]

@@ -1,0 +1,200 @@
+r"""The machinery every optimizer shares: validation, per-array state, the step loop.
+
+An optimizer here is the course's update rule, applied **in place** to float numpy arrays, as the
+notes' ``x += ...`` lines do. Subclasses implement one method, ``_update(x, dx, state, lr)``,
+which updates one parameter array ``x`` from its gradient ``dx`` using that array's ``state``
+dict (its buffers, named as in the course: ``v``, ``cache``, ``m``, ``v_max``) and the learning
+rate ``lr`` of this step. Everything else (checking the inputs before anything is modified,
+keeping one state dict per array, the step counter, schedules) lives here, once.
+"""
+from __future__ import annotations
+
+import math
+from numbers import Real
+from typing import Callable, Sequence
+
+import numpy as np
+
+__all__ = ["Optimizer"]
+
+
+def _check_hyper(name: str, value, *, low: float | None = None, high: float | None = None,
+                 low_open: bool = False, high_open: bool = True) -> float:
+    """Validate a real hyperparameter in an interval; ``ValueError`` names it and its value."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"Invalid {name}: {value!r} (must be a real number)")
+    value = float(value)
+    bad = not math.isfinite(value)
+    if low is not None:
+        bad |= value <= low if low_open else value < low
+    if high is not None:
+        bad |= value >= high if high_open else value > high
+    if bad:
+        lo = "" if low is None else ("(" if low_open else "[") + f"{low:g}"
+        hi = "" if high is None else f"{high:g}" + (")" if high_open else "]")
+        if low is not None and high is None:
+            rule = f"must be {'>' if low_open else '>='} {low:g}"
+        else:
+            rule = f"must be in {lo}, {hi}"
+        raise ValueError(f"Invalid {name}: {value} ({rule})")
+    return value
+
+
+class Optimizer:
+    """Base class: ``step(params, grads)`` updates float arrays in place.
+
+    Parameters
+    ----------
+    learning_rate : float or callable
+        A number > 0, or a schedule ``step -> float`` (see :mod:`gdlib.schedules`); step ``k``
+        (0-based) uses ``learning_rate(k)``.
+
+    Attributes
+    ----------
+    state : list of dict
+        One dict per parameter array, in the order given to :meth:`step`, holding the array's
+        buffers by the course's names and ``"t"``, the number of updates applied to it.
+    t : int
+        Number of steps taken (0 before the first).
+    last_learning_rate : float or None
+        The learning rate used by the most recent step.
+    """
+
+    #: names of the buffers each subclass keeps per parameter array
+    buffers: tuple[str, ...] = ()
+
+    def __init__(self, learning_rate: float | Callable[[int], float]):
+        if callable(learning_rate):
+            self.learning_rate = learning_rate
+            self.learning_rate_at(0)          # a schedule that fails at step 0 fails here, early
+        else:
+            self.learning_rate = _check_hyper("learning_rate", learning_rate, low=0.0, low_open=True)
+        self.state: list[dict] = []
+        self.t = 0
+        self.last_learning_rate: float | None = None
+        self._shapes: list[tuple] | None = None
+        self._scratch: list[np.ndarray] = []
+
+    # ------------------------------------------------------------------ public
+    def learning_rate_at(self, k: int) -> float:
+        """The validated learning rate of step ``k`` (0-based).
+
+        Raises
+        ------
+        ValueError
+            If a schedule returns a non-finite or non-positive value.
+        """
+        if not callable(self.learning_rate):
+            return self.learning_rate
+        value = self.learning_rate(k)
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise TypeError(f"Invalid learning_rate: schedule returned {value!r} at step {k} "
+                            "(must be a real number)") from None
+        if not math.isfinite(value) or value <= 0:
+            raise ValueError(f"Invalid learning_rate: schedule returned {value} at step {k} "
+                             "(must be finite and > 0)")
+        return value
+
+    def step(self, params, grads) -> None:
+        """Apply one update to ``params`` in place.
+
+        Parameters
+        ----------
+        params : ndarray or list/tuple of ndarray
+            Float arrays, updated in place (``x += ...``).
+        grads : array_like or list/tuple of array_like
+            The gradients, same structure and shapes as ``params``.
+
+        Raises
+        ------
+        TypeError
+            For params that are not float numpy arrays (an integer array would silently truncate
+            the update), or grads that are not numeric.
+        ValueError
+            For a count or shape that differs between params and grads, or from the first step;
+            or a schedule value that is not finite and positive. Nothing is modified when a call
+            is refused.
+        """
+        xs, dxs = self._check(params, grads)
+        lr = self.learning_rate_at(self.t)
+        if self._shapes is None:
+            self._shapes = [x.shape for x in xs]
+            self.state = [self._init_state(x) for x in xs]
+            self._scratch = [np.empty_like(x) for x in xs]
+        for x, dx, state, buf in zip(xs, dxs, self.state, self._scratch):
+            state["t"] += 1
+            self._update(x, dx, state, lr, buf)
+        self.t += 1
+        self.last_learning_rate = lr
+
+    def reset(self) -> None:
+        """Forget all state: the next :meth:`step` starts afresh at step 0."""
+        self.state, self.t, self.last_learning_rate = [], 0, None
+        self._shapes, self._scratch = None, []
+
+    @property
+    def hyperparameters(self) -> dict:
+        """The constructor's arguments, by name (for plots, tables and the explorer)."""
+        return {name: getattr(self, name) for name in self._hyper_names()}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters.items())
+        return f"{type(self).__name__}({args})"
+
+    # ------------------------------------------------------- for subclasses
+    @classmethod
+    def _hyper_names(cls) -> list[str]:
+        import inspect
+        return [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+
+    def _init_state(self, x: np.ndarray) -> dict:
+        state: dict = {name: np.zeros_like(x) for name in self.buffers}
+        state["t"] = 0
+        return state
+
+    def _update(self, x, dx, state, lr, buf) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # ------------------------------------------------------------- checking
+    def _check(self, params, grads) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        single = isinstance(params, np.ndarray)
+        if single:
+            xs, dxs = [params], [grads]
+        elif isinstance(params, (list, tuple)):
+            if not isinstance(grads, (list, tuple)):
+                raise TypeError(f"Invalid grads: got {type(grads).__name__} for a list of "
+                                f"{len(params)} params (must be a list/tuple of the same length)")
+            xs, dxs = list(params), list(grads)
+        else:
+            raise TypeError(f"Invalid params: {type(params).__name__} (must be a float numpy array "
+                            "or a list/tuple of them; Python numbers cannot be updated in place)")
+        if len(xs) != len(dxs):
+            raise ValueError(f"Invalid grads: {len(dxs)} gradient arrays for {len(xs)} params")
+        if self._shapes is not None and len(xs) != len(self._shapes):
+            raise ValueError(f"Invalid params: {len(xs)} arrays, but this optimizer's state holds "
+                             f"{len(self._shapes)} (call reset() to start over)")
+        checked = []
+        for i, (x, dx) in enumerate(zip(xs, dxs)):
+            where = "" if single else f"[{i}]"
+            if not isinstance(x, np.ndarray):
+                raise TypeError(f"Invalid params{where}: {type(x).__name__} (must be a numpy array)")
+            if x.dtype.kind != "f":
+                raise TypeError(f"Invalid params{where}: dtype {x.dtype} (must be floating; an "
+                                "integer array would truncate the update in place: use .astype(float))")
+            if not x.flags.writeable:
+                raise ValueError(f"Invalid params{where}: array is read-only")
+            if not isinstance(dx, np.ndarray) or dx.dtype != x.dtype:
+                try:
+                    dx = np.asarray(dx, dtype=x.dtype)
+                except (TypeError, ValueError):
+                    raise TypeError(f"Invalid grads{where}: {type(dx).__name__} is not numeric") from None
+            if dx.shape != x.shape:
+                raise ValueError(f"Invalid grads{where}: shape {dx.shape} does not match "
+                                 f"params{where} shape {x.shape}")
+            if self._shapes is not None and x.shape != self._shapes[i]:
+                raise ValueError(f"Invalid params{where}: shape {x.shape}, but its state was created for "
+                                 f"shape {self._shapes[i]} (call reset() to start over)")
+            checked.append(dx)
+        return xs, checked

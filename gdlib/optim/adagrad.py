@@ -1,0 +1,76 @@
+r"""Adagrad: per-parameter learning rates from the sum of squared gradients."""
+from __future__ import annotations
+
+import numpy as np
+
+from ._base import Optimizer, _check_hyper
+
+__all__ = ["Adagrad"]
+
+
+class Adagrad(Optimizer):
+    r"""Adagrad: divide each coordinate's step by the root of its summed squared gradients.
+
+    .. code-block:: python
+
+        cache += dx**2
+        x += -learning_rate * dx / (np.sqrt(cache) + eps)
+
+    Parameters
+    ----------
+    learning_rate : float or callable
+        :math:`\eta > 0`, or a schedule.
+    eps : float, default 1e-7
+        Smoothing term :math:`\epsilon > 0`, added *outside* the square root.
+
+    Raises
+    ------
+    ValueError
+        If ``learning_rate <= 0`` or ``eps <= 0``.
+
+    Notes
+    -----
+    .. math::
+
+        c_{t+1} = c_t + g_t^2, \qquad
+        x_{t+1} = x_t - \frac{\eta\, g_t}{\sqrt{c_{t+1}} + \epsilon}
+        \quad\text{(elementwise)},
+
+    with :math:`c_0 = 0`; ``state[i]["cache"]`` holds :math:`c`. The cache only grows, so the
+    effective rate :math:`\eta/\sqrt{c_t}` only shrinks (as :math:`1/\sqrt t` for a constant
+    gradient): learning stalls, which RMSProp fixes.
+
+    **torch.optim and optax.** ``torch.optim.Adagrad`` has the same form with ``eps=1e-10``
+    outside the root, ``initial_accumulator_value=0`` and an extra ``lr_decay`` (0 here).
+    ``optax.adagrad`` starts the accumulator at ``initial_accumulator_value=0.1`` and adds
+    ``eps`` *inside* the root, so its first steps are smaller than these.
+
+    References
+    ----------
+    J. Duchi, E. Hazan and Y. Singer, "Adaptive subgradient methods for online learning and
+    stochastic optimization", JMLR 2011.
+
+    Examples
+    --------
+    >>> import numpy as np, gdlib as gd
+    >>> x = np.array([1.0, 1.0])
+    >>> gd.Adagrad(learning_rate=0.1).step(x, np.array([3.0, -0.01]))
+    >>> np.round(x, 4)         # both coordinates move by ~learning_rate on the first step
+    array([0.9, 1.1])
+    """
+
+    buffers = ("cache",)
+
+    def __init__(self, learning_rate=0.01, eps=1e-7):
+        super().__init__(learning_rate)
+        self.eps = _check_hyper("eps", eps, low=0.0, low_open=True)
+
+    def _update(self, x, dx, state, lr, buf):
+        cache = state["cache"]
+        np.multiply(dx, dx, out=buf)
+        cache += buf
+        np.sqrt(cache, out=buf)
+        buf += self.eps
+        np.divide(dx, buf, out=buf)
+        buf *= lr
+        x -= buf
