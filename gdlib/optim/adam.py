@@ -55,9 +55,10 @@ class Adam(Optimizer):
     ``m_hat``, ``v_hat`` are separate arrays (here: folded into the step size, below).
 
     **Implementation.** The step computes
-    :math:`x \mathrel{-}= \frac{\eta}{1-\beta_1^t}\, m / (\sqrt{v}/\sqrt{1-\beta_2^t} + \epsilon)`,
-    algebraically the lines above, in place in one preallocated buffer, as
-    ``torch.optim.Adam`` does; it never writes a corrected value back into ``m`` or ``v``.
+    :math:`x \mathrel{-}= \frac{\eta\sqrt{1-\beta_2^t}}{1-\beta_1^t}\, m / (\sqrt{v} + \epsilon\sqrt{1-\beta_2^t})`,
+    algebraically the lines above (multiply the fraction through by :math:`\sqrt{1-\beta_2^t}`),
+    in place in one preallocated buffer; it never writes a corrected value back into ``m`` or
+    ``v``. ``torch.optim.Adam`` folds the corrections the same way.
 
     **torch.optim and optax.** ``torch.optim.Adam(lr, betas=(beta1, beta2), eps)`` is the same
     rule with ``eps`` outside the root (same defaults); ``optax.adam`` also puts ``eps``
@@ -98,14 +99,17 @@ class Adam(Optimizer):
         v += buf
 
     def _apply(self, x, m, second, t, lr, buf):
-        """x -= lr * m_hat / (sqrt(second_hat) + eps), in place, through ``buf``."""
-        bias1 = 1.0 - self.beta1 ** t
-        bias2 = 1.0 - self.beta2 ** t
+        """x -= lr * m_hat / (sqrt(second_hat) + eps), in place, through ``buf``.
+
+        With c1 = 1 - beta1**t and c2 = 1 - beta2**t, ``m_hat / (sqrt(second_hat) + eps)``
+        equals ``(sqrt(c2) / c1) * m / (sqrt(second) + eps * sqrt(c2))``: scalars fold into one
+        multiply and ``m``, ``second`` are only read.
+        """
+        sqrt_c2 = np.sqrt(1.0 - self.beta2 ** t)
         np.sqrt(second, out=buf)
-        buf *= 1.0 / np.sqrt(bias2)
-        buf += self.eps
+        buf += self.eps * sqrt_c2
         np.divide(m, buf, out=buf)
-        buf *= lr / bias1
+        buf *= lr * sqrt_c2 / (1.0 - self.beta1 ** t)
         x -= buf
 
     def _update(self, x, dx, state, lr, buf):
