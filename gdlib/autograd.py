@@ -92,6 +92,13 @@ def _unbroadcast(g, shape):
     return g
 
 
+def _expand(g, shape):
+    """A new array of ``shape`` holding ``g`` copied along the broadcast axes."""
+    out = np.empty(shape)
+    out[...] = g
+    return out
+
+
 def _accumulate(t, g):
     """``t.grad += g`` without ever writing into an array another node may share."""
     if type(g) is not _ndarray:  # 0-d arithmetic returns numpy scalars
@@ -475,7 +482,7 @@ class Tensor:
         def backward(g):
             if not keepdims and axes is not None:
                 g = np.expand_dims(g, axes)
-            _accumulate(self, np.broadcast_to(g, shape).copy())
+            _accumulate(self, _expand(g, shape))
 
         return _node(data, (self,), "sum", backward if self.requires_grad else None)
 
@@ -501,7 +508,7 @@ class Tensor:
         def backward(g):
             if not keepdims and axes is not None:
                 g = np.expand_dims(g, axes)
-            _accumulate(self, np.broadcast_to(g / count, shape).copy())
+            _accumulate(self, _expand(g / count, shape))
 
         return _node(data, (self,), "mean", backward if self.requires_grad else None)
 
@@ -638,7 +645,7 @@ class Tensor:
                 )
         order = _topological_order(self)
         for node in order:
-            if node._parents:
+            if node._backward is not None:
                 node.grad = None
         _accumulate(self, seed)
         for node in reversed(order):
@@ -743,13 +750,15 @@ def _is_advanced_index(idx):
     return any(isinstance(p, (list, np.ndarray)) for p in parts)
 
 
-def _topological_order(root):
-    """Every node ``root`` depends on, each after all of its parents; iterative and deterministic.
+def _topological_order(root, everything=False):
+    """The nodes ``root`` depends on, each after all of its parents; iterative and deterministic.
 
     A depth-first search with an explicit stack: a node is pushed once to be
     *expanded* (its parents pushed, in reverse so the first operand is
     explored first) and once more to be *emitted* after all of them. The set
     only answers "seen already?"; the order comes from the operands' order.
+    By default only nodes with a backward function are listed (leaves and
+    constants pass nothing on); ``everything=True`` lists all (for drawing).
     """
     order = []
     seen = {id(root)}
@@ -764,7 +773,7 @@ def _topological_order(root):
         parents = node._parents
         for i in range(len(parents) - 1, -1, -1):
             p = parents[i]
-            if id(p) not in seen:
+            if id(p) not in seen and (everything or p._backward is not None):
                 seen.add(id(p))
                 push((p, False))
     return order
@@ -813,7 +822,7 @@ def _softmax_cross_entropy(scores, y):
     shifted = s - s.max(axis=1, keepdims=True)
     e = np.exp(shifted)
     sum_e = e.sum(axis=1)
-    data = np.asarray(np.mean(np.log(sum_e) - shifted[rows, y]))
+    data = np.asarray((np.log(sum_e).sum() - shifted[rows, y].sum()) / n)
 
     def backward(g):
         p = e / sum_e[:, None]

@@ -29,9 +29,10 @@ __all__ = ["Module", "Linear", "ReLU", "Tanh", "Sigmoid", "Sequential", "MLP", "
 
 
 def _tensor(x):
+    """A Tensor stays as it is; raw data becomes a constant leaf (no gradient is computed for it)."""
     from .autograd import Tensor
 
-    return x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float64))
+    return x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float64), requires_grad=False)
 
 
 def _rng(seed):
@@ -118,6 +119,11 @@ class Linear(Module):
     uniform variant :math:`\\mathcal U(\\pm\\sqrt{6/(n_{in}+n_{out})})` has the
     same variance) [2]_.
 
+    The forward pass is one graph node, ``linear``, computing ``x @ W + b``
+    with the backward rules of ``@`` and broadcast ``+`` fused (fewer Python
+    calls; the tests check it equals the composed graph). Input data given as
+    an array (not a Tensor) gets no gradient.
+
     A forward pass wraps ``W`` and ``b`` in new Tensor leaves, so in-place
     updates by an optimizer are always seen. Leaves from several forward
     passes since the last :meth:`zero_grad` have their gradients **summed** by
@@ -168,12 +174,12 @@ class Linear(Module):
         self._leaves = []  # (W_tensor, b_tensor) of each forward pass since zero_grad()
 
     def forward(self, x):
-        from .autograd import Tensor
+        from .autograd import Tensor, _linear
 
         W = Tensor(self.W)
         b = Tensor(self.b)
         self._leaves.append((W, b))
-        return x @ W + b
+        return _linear(x, W, b)  # x @ W + b as one fused graph node (same values and gradients)
 
     def forward_numpy(self, x):
         return np.asarray(x, dtype=np.float64) @ self.W + self.b
