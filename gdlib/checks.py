@@ -1,2 +1,985 @@
-"""Placeholder: being written (see CONTRIBUTING.md)."""
-__all__: list[str] = []
+r"""Self-checks for the labs: compare a student's function with gdlib's reference.
+
+Each ``check_*`` function calls the student's function on several inputs
+(including edge cases), compares what comes back with gdlib's own
+implementation, and either prints one short line (``"numerical_gradient: all
+5 checks passed"``) or raises :class:`CheckFailed` with one sentence that says
+what was expected, what came back and where to look. A check never shows the
+answer's code: its hints name the concept (the sign of the update, the batch
+average, the bias correction), not the line to type.
+
+When the student's function still raises ``NotImplementedError`` (the stub of
+the student notebook), the check raises :class:`ExerciseNotImplemented`, which
+is both a :class:`CheckFailed` and a ``NotImplementedError``, with a message
+naming the exercise.
+
+Notes
+-----
+Tolerances: values computed the same way as the reference (optimizer steps,
+schedules, losses) must agree to ``rtol=1e-6``; gradients compared with
+central finite differences to ``rtol=1e-5`` (the central difference with
+:math:`h = 10^{-5}` is accurate to about :math:`10^{-10}` relative on the
+smooth test inputs used here, so a correct answer passes with a wide margin
+and a real bug, which changes a component by far more, fails).
+
+Examples
+--------
+>>> import gdlib as gd
+>>> check_numerical_gradient(gd.numerical_gradient)
+numerical_gradient: all 5 checks passed
+>>> def numerical_gradient(f, x, h=1e-5):
+...     raise NotImplementedError("Exercise 1.1: loop over the components of x")
+>>> check_numerical_gradient(numerical_gradient)  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+gdlib.checks.ExerciseNotImplemented: numerical_gradient is not written yet...
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import derivatives as _derivatives
+from . import losses as _losses
+
+__all__ = [
+    "CheckFailed",
+    "ExerciseNotImplemented",
+    "check_numerical_gradient",
+    "check_gradient",
+    "check_svm_loss_grad",
+    "check_gradient_descent",
+    "check_divergence_threshold",
+    "check_momentum_step",
+    "check_nesterov_step",
+    "check_adagrad_step",
+    "check_rmsprop_step",
+    "check_adam_step",
+    "check_two_layer_backward",
+    "check_schedule",
+    "check_accuracy",
+    "check_digits_training",
+]
+
+
+class CheckFailed(AssertionError):
+    """A lab check found a wrong answer; the message says what and where to look."""
+
+
+class ExerciseNotImplemented(CheckFailed, NotImplementedError):
+    """The student's function still raises ``NotImplementedError`` (the exercise is not done)."""
+
+
+# --------------------------------------------------------------------------- helpers
+def _fmt(value) -> str:
+    """Short, readable rendering of a number or array for a message."""
+    if isinstance(value, (numbers.Real, np.floating, np.integer)) and not isinstance(value, bool):
+        return f"{float(value):.6g}"
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "fiub":
+        return repr(value)
+    if arr.ndim == 0:
+        return f"{float(arr):.6g}"
+    if arr.size > 12:
+        return f"<array of shape {arr.shape}>"
+    if arr.ndim == 1:
+        return "[" + ", ".join(f"{float(v):.4g}" for v in arr) + "]"
+    return "[" + ", ".join(_fmt(row) for row in arr) + "]"
+
+
+def _where(index, shape) -> str:
+    if len(shape) <= 1:
+        return f"component {index[0] if index else 0}"
+    return f"entry {tuple(int(i) for i in index)}"
+
+
+def _passed(name: str, n_checks: int) -> None:
+    print(f"{name}: all {n_checks} checks passed")
+
+
+def _call(name: str, fn, *args, **kwargs):
+    """Call the student's ``fn``; turn NotImplementedError and crashes into readable failures."""
+    __tracebackhide__ = True  # noqa: F841 (IPython and pytest hide this frame)
+    if not callable(fn):
+        raise TypeError(f"Invalid {name}: {fn!r} (must be the function you wrote)")
+    try:
+        return fn(*args, **kwargs)
+    except CheckFailed:
+        raise
+    except NotImplementedError as exc:
+        detail = f" ({exc})" if str(exc) else ""
+        raise ExerciseNotImplemented(
+            f"{name} is not written yet: it raised NotImplementedError{detail}. Replace the "
+            f"'# YOUR CODE HERE' lines in the exercise cell above, run that cell, then run this check again."
+        ) from None
+    except Exception as exc:
+        raise CheckFailed(
+            f"{name} crashed with {type(exc).__name__}: {str(exc).rstrip('.')}. The traceback above shows the line in "
+            f"your function; check the shapes and types of what you compute there."
+        ) from exc
+
+
+def _as_array(name: str, what: str, got, expected_shape, context: str) -> np.ndarray:
+    __tracebackhide__ = True  # noqa: F841
+    if got is None:
+        raise CheckFailed(f"{name}{context}: {what} is None; did you forget a return statement?")
+    try:
+        arr = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise CheckFailed(
+            f"{name}{context}: {what} should be numbers of shape {expected_shape}, got {type(got).__name__} {got!r}"
+        ) from None
+    if arr.shape != tuple(expected_shape):
+        raise CheckFailed(
+            f"{name}{context}: {what} has shape {arr.shape}, expected shape {tuple(expected_shape)}"
+            + ("; return one value per component of the input" if arr.size != int(np.prod(expected_shape)) else
+               "; reshape it like the input")
+        )
+    return arr
+
+
+def _ratio_hint(expected: np.ndarray, got: np.ndarray) -> str:
+    """Recognise the commonest slips: sign flipped, off by a constant factor."""
+    mask = np.abs(expected) > 1e-12
+    if not np.any(mask):
+        return "every component should be 0 here"
+    r = got[mask] / expected[mask]
+    if np.all(np.isfinite(r)) and np.allclose(r, r[0], rtol=1e-4) and np.allclose(got[~mask], 0, atol=1e-9):
+        k = float(r[0])
+        if np.isclose(k, -1.0, rtol=1e-4):
+            return "every component has the wrong sign; check the sign"
+        if not np.isclose(k, 1.0, rtol=1e-4):
+            return f"every component is {k:.4g} times the expected one; check the constant factor"
+    return ""
+
+
+def _compare(name, what, expected, got, context="", hint="", rtol=1e-6, atol=1e-12, hint_fn=None):
+    """Raise CheckFailed naming the worst component if ``got`` is not close to ``expected``."""
+    __tracebackhide__ = True  # noqa: F841
+    expected = np.asarray(expected, dtype=np.float64)
+    got = _as_array(name, what, got, expected.shape, context)
+    if not np.all(np.isfinite(got)):
+        idx = np.unravel_index(int(np.argmin(np.isfinite(got).ravel())), got.shape) if got.ndim else ()
+        where = f" in {_where(idx, got.shape)}" if got.ndim else ""
+        raise CheckFailed(
+            f"{name}{context}: {what} is not finite{where} (got {_fmt(got[idx])}); look for a division by 0 "
+            f"or an overflow" + (f"; {hint}" if hint else "")
+        )
+    err = np.abs(got - expected) / (atol + rtol * np.abs(expected))
+    if np.all(err <= 1.0):
+        return
+    specific = hint_fn(expected, got) if hint_fn is not None else ""
+    generic = _ratio_hint(expected.ravel(), got.ravel()) if expected.size > 1 else ""
+    if expected.size == 1 and not specific:
+        e, g = float(expected), float(got)
+        if e != 0 and np.isclose(g, -e, rtol=1e-4):
+            generic = "it has the wrong sign; check the sign"
+        elif e != 0 and g != 0:
+            generic = f"it is {g / e:.4g} times the expected value; check the constant factor"
+    hints = "; ".join(h for h in (specific, generic, hint) if h)
+    tail = f"; {hints}" if hints else ""
+    if got.ndim == 0:
+        raise CheckFailed(f"{name}{context}: {what} is wrong: expected {_fmt(expected)}, got {_fmt(got)}{tail}")
+    idx = np.unravel_index(int(np.argmax(err.ravel() > 1.0)), err.shape)  # the first wrong entry
+    raise CheckFailed(
+        f"{name}{context}: {what} is wrong in {_where(idx, got.shape)}: expected {_fmt(expected[idx])}, "
+        f"got {_fmt(got[idx])}{tail}"
+    )
+
+
+def _unpack(name: str, got, names: tuple[str, ...], context: str) -> tuple:
+    __tracebackhide__ = True  # noqa: F841
+    if not isinstance(got, (tuple, list)) or len(got) != len(names):
+        what = type(got).__name__ if not isinstance(got, (tuple, list)) else f"{len(got)} values"
+        raise CheckFailed(
+            f"{name}{context}: expected your function to return {len(names)} values ({', '.join(names)}), "
+            f"got {what}"
+        )
+    return tuple(got)
+
+
+# --------------------------------------------------------------------------- lab 1: finite differences
+def _ng_cases():
+    w = np.array([[1.0, -2.0, 0.5], [3.0, 0.25, -1.0]])
+    return [
+        ("f(x) = sum(x**2) at x = [1, -2, 3]", lambda x: float(np.sum(x**2)), np.array([1.0, -2.0, 3.0])),
+        ("f(x) = x0**2 * x1 at x = [3, 2]", lambda x: float(x[0] ** 2 * x[1]), np.array([3.0, 2.0])),
+        ("f(x) = sum(exp(x)) at x = [1, 0.5]", lambda x: float(np.sum(np.exp(x))), np.array([1.0, 0.5])),
+        ("f(x) = sum(w * x**3) on a 2x3 matrix x", lambda x: float(np.sum(w * x**3)),
+         np.array([[0.5, 1.0, -1.5], [2.0, -0.5, 1.0]])),
+        ("f(x) = sin(x0) on a single component x = [0.3]", lambda x: float(np.sin(x[0])), np.array([0.3])),
+    ]
+
+
+def check_numerical_gradient(numerical_gradient):
+    r"""Check a student's ``numerical_gradient(f, x, h=1e-5)`` (central differences).
+
+    Parameters
+    ----------
+    numerical_gradient : callable
+        ``numerical_gradient(f, x) -> ndarray`` shaped like ``x``, using its own default ``h``.
+
+    Raises
+    ------
+    CheckFailed
+        If a component differs from :func:`gdlib.derivatives.numerical_gradient` by more
+        than ``rtol=1e-7`` (which a forward difference, error :math:`O(h)`, does not meet, and
+        a central one, error :math:`O(h^2)`, meets by far), if the shape is wrong, or if the
+        function leaves ``x`` modified.
+    ExerciseNotImplemented
+        If the function still raises ``NotImplementedError``.
+
+    Notes
+    -----
+    Five cases: a separable quadratic, a product, exponentials (large curvature: a forward
+    difference is off by :math:`\approx h f''/2`), a 2x3 matrix input (loop over every entry,
+    not only rows) and a single component.
+
+    Examples
+    --------
+    >>> import gdlib as gd
+    >>> check_numerical_gradient(lambda f, x, h=1e-5: -gd.numerical_gradient(f, x, h))
+    Traceback (most recent call last):
+    ...
+    gdlib.checks.CheckFailed: numerical_gradient, case 1 (f(x) = sum(x**2) at x = [1, -2, 3]): the gradient is wrong in component 0: expected 2, got -2; every component has the wrong sign; check the sign
+    """
+    name = "numerical_gradient"
+    cases = _ng_cases()
+    for i, (desc, f, x) in enumerate(cases, 1):
+        context = f", case {i} ({desc})"
+        x_before = x.copy()
+        got = _call(name, numerical_gradient, f, x)
+        if not np.array_equal(x, x_before):
+            raise CheckFailed(
+                f"{name}{context}: your function left x modified (x is now {_fmt(x)}, was {_fmt(x_before)}); "
+                f"restore each component after evaluating f, or work on a copy"
+            )
+        expected = _derivatives.numerical_gradient(f, x)
+        forward = _derivatives.numerical_gradient(f, x, method="forward")
+        backward = _derivatives.numerical_gradient(f, x, method="backward")
+
+        def hint_fn(exp, g, forward=forward, backward=backward):
+            g = np.asarray(g)
+            if np.allclose(g, forward, rtol=1e-9, atol=1e-12) or np.allclose(g, backward, rtol=1e-9, atol=1e-12):
+                return ("you used a one-sided difference, whose error is O(h); use the central difference "
+                        "(error O(h^2))")
+            if np.allclose(g, 2 * exp, rtol=1e-6):
+                return "the two evaluations are 2h apart: divide by 2h"
+            return ""
+
+        _compare(name, "the gradient", expected, got, context, rtol=1e-7, atol=1e-9, hint_fn=hint_fn)
+    _passed(name, len(cases))
+
+
+def check_gradient(grad, f, points, name="grad", unpack=False):
+    r"""Check an analytic gradient ``grad`` of ``f`` against central finite differences.
+
+    Parameters
+    ----------
+    grad : callable
+        The student's gradient: ``grad(x) -> ndarray`` shaped like ``x`` or, with
+        ``unpack=True``, ``grad(*x) -> tuple`` with one derivative per argument.
+    f : callable
+        The function, ``f(x) -> float`` (or ``f(*x)`` with ``unpack=True``).
+    points : sequence of array_like
+        Where to compare; each point is one check.
+    name : str, default "grad"
+        The name of the student's function, used in messages.
+    unpack : bool, default False
+        Whether the point's components are passed as separate arguments.
+
+    Raises
+    ------
+    CheckFailed
+        If a component differs from :func:`gdlib.derivatives.numerical_gradient` by more
+        than ``rtol=1e-5`` (plus ``1e-7`` absolute).
+    ExerciseNotImplemented
+        If ``grad`` still raises ``NotImplementedError``.
+
+    Examples
+    --------
+    >>> f = lambda x, y, z: (x + y) * z
+    >>> wrong = lambda x, y, z: (z, z, x - y)
+    >>> check_gradient(wrong, f, [(-2.0, 5.0, -4.0)], name="circuit_backward", unpack=True)
+    Traceback (most recent call last):
+    ...
+    gdlib.checks.CheckFailed: circuit_backward at (x, y, z) = [-2, 5, -4]: the gradient is wrong in component 2: expected 3, got -7
+    """
+    if not callable(f):
+        raise TypeError(f"Invalid f: {f!r} (must be callable)")
+    points = [np.asarray(p, dtype=np.float64) for p in points]
+    if not points:
+        raise ValueError("Invalid points: [] (need at least one point)")
+    for p in points:
+        label = "(" + ", ".join("xyzuvw"[: p.size]) + ")" if unpack and p.size <= 6 else "x"
+        context = f" at {label} = {_fmt(p)}"
+        if unpack:
+            expected = _derivatives.numerical_gradient(lambda v: float(f(*v)), p)
+            got = _call(name, grad, *p.tolist())
+            got = _unpack(name, got, tuple(f"d{c}" for c in "xyzuvw"[: p.size]) if p.size <= 6 else
+                          tuple(f"d{k}" for k in range(p.size)), context)
+            got = np.array([float(np.asarray(g)) if np.asarray(g).size == 1 else np.nan for g in got])
+        else:
+            expected = _derivatives.numerical_gradient(lambda v: float(f(v)), p)
+            got = _call(name, grad, p.copy())
+        _compare(name, "the gradient", expected, got, context, rtol=1e-5, atol=1e-7)
+    _passed(name, len(points))
+
+
+def _svm_cases():
+    rng = np.random.default_rng(5)
+    return [
+        ("CS231n's example, scores [13, -7, 11], y = 0, delta = 10", np.array([[13.0, -7.0, 11.0]]),
+         np.array([0]), 10.0),
+        ("a batch of 4 samples, 3 classes", rng.normal(size=(4, 3)), np.array([0, 2, 1, 2]), 1.0),
+        ("two classes violate the margin in every row", np.array([[0.0, 1.0, 2.0], [1.0, 0.5, 0.2]]),
+         np.array([0, 2]), 1.0),
+        ("a margin exactly at the kink (subgradient 0 there)", np.array([[1.0, 0.0, -3.0]]), np.array([0]), 1.0),
+        ("every sample right by more than the margin", np.array([[5.0, 0.0, 1.0], [0.0, 4.0, 2.0]]),
+         np.array([0, 1]), 1.0),
+    ]
+
+
+def check_svm_loss_grad(svm_loss_grad):
+    r"""Check a student's ``svm_loss_grad(scores, y, delta=1.0) -> (loss, dscores)``.
+
+    The reference is :func:`gdlib.losses.svm_loss`: the hinge loss averaged over the
+    batch, :math:`L = \frac1N \sum_i \sum_{j \ne y_i} \max(0, s_{ij} - s_{iy_i} + \Delta)`,
+    and its gradient with respect to the scores.
+
+    Raises
+    ------
+    CheckFailed
+        If the loss or a component of the gradient is off (``rtol=1e-6``).
+    ExerciseNotImplemented
+        If the function still raises ``NotImplementedError``.
+
+    Examples
+    --------
+    >>> import gdlib as gd
+    >>> check_svm_loss_grad(lambda s, y, delta=1.0: gd.svm_loss(s, y, delta=delta))
+    svm_loss_grad: all 5 checks passed
+    """
+    name = "svm_loss_grad"
+    cases = _svm_cases()
+    for i, (desc, scores, y, delta) in enumerate(cases, 1):
+        context = f", case {i} ({desc})"
+        loss_ref, grad_ref = _losses.svm_loss(scores, y, delta=delta)
+        got = _call(name, svm_loss_grad, scores.copy(), y.copy(), delta=delta)
+        loss, grad = _unpack(name, got, ("loss", "dscores"), context)
+        n = scores.shape[0]
+
+        def loss_hint(exp, g, n=n):
+            if n > 1 and np.isclose(float(g), float(exp) * n, rtol=1e-6):
+                return "you summed over the batch; the loss is the mean over the N samples"
+            return ""
+
+        _compare(name, "the loss", loss_ref, loss, context, hint_fn=loss_hint)
+
+        def grad_hint(exp, g, n=n, y=y):
+            rows = np.arange(n)
+            if n > 1 and np.allclose(g, exp * n, rtol=1e-6):
+                return "divide the gradient by N too: the loss is a mean over the batch"
+            other = np.ones_like(exp, dtype=bool)
+            other[rows, y] = False
+            if np.allclose(g[other], exp[other], rtol=1e-6) and not np.allclose(g[rows, y], exp[rows, y]):
+                return ("the wrong classes are right but the correct class is not: its score appears in every "
+                        "violated margin with a minus sign, so it gets minus the number of violating classes")
+            return ""
+
+        _compare(name, "dscores", grad_ref, grad, context, hint_fn=grad_hint)
+    _passed(name, len(cases))
+
+
+# --------------------------------------------------------------------------- lab 2: gradient descent
+def _reference_descent(grad, x0, learning_rate, n_steps):
+    from .optim import SGD
+
+    opt = SGD(learning_rate=learning_rate)
+    x = np.array(x0, dtype=np.float64)
+    xs = [x.copy()]
+    for _ in range(n_steps):
+        opt.step(x, np.asarray(grad(x), dtype=np.float64))
+        xs.append(x.copy())
+    return np.array(xs)
+
+
+def check_gradient_descent(gradient_descent):
+    r"""Check a student's ``gradient_descent(grad, x0, learning_rate, n_steps) -> xs``.
+
+    ``xs`` is the array of iterates, shape ``(n_steps + 1, dim)``, starting with ``x0``;
+    step :math:`k` is :math:`x_{k+1} = x_k - \eta \nabla f(x_k)`. The reference runs
+    :class:`gdlib.optim.SGD` for the same number of steps.
+
+    Raises
+    ------
+    CheckFailed
+        If an iterate is off (``rtol=1e-6``), the array has the wrong shape, or ``x0``
+        was modified.
+    ExerciseNotImplemented
+        If the function still raises ``NotImplementedError``.
+
+    Examples
+    --------
+    >>> def gradient_descent(grad, x0, learning_rate, n_steps):
+    ...     return [x0] * (n_steps + 1)
+    >>> check_gradient_descent(gradient_descent)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    gdlib.checks.CheckFailed: gradient_descent, case 1 (...): iterate 1 is wrong in component 0: ...
+    """
+    from .functions import Quadratic, Rosenbrock
+
+    name = "gradient_descent"
+    q = Quadratic(condition_number=10.0, angle=0.3)
+    r = Rosenbrock()
+    q1 = Quadratic(eigenvalues=[2.0], dim=1)
+    cases = [
+        ("a quadratic with condition number 10, learning_rate 0.05, 20 steps", q.grad, np.array([2.0, 1.5]), 0.05, 20),
+        ("Rosenbrock from (-1.5, 2), learning_rate 1e-3, 10 steps", r.grad, np.array([-1.5, 2.0]), 1e-3, 10),
+        ("a 1-D quadratic, learning_rate 0.25, 5 steps", q1.grad, np.array([3.0]), 0.25, 5),
+        ("n_steps = 0 (only the start)", q.grad, np.array([1.0, -1.0]), 0.1, 0),
+    ]
+    for i, (desc, grad, x0, lr, n) in enumerate(cases, 1):
+        context = f", case {i} ({desc})"
+        x0_before = x0.copy()
+        got = _call(name, gradient_descent, grad, x0, learning_rate=lr, n_steps=n)
+        if not np.array_equal(x0, x0_before):
+            raise CheckFailed(
+                f"{name}{context}: your function modified x0 (it is now {_fmt(x0)}); update a copy, "
+                f"so that the caller's starting point stays put"
+            )
+        expected = _reference_descent(grad, x0, lr, n)
+        got = np.asarray(got, dtype=np.float64) if got is not None else got
+        if got is not None and got.ndim == 2 and got.shape[1] == expected.shape[1] and got.shape[0] != expected.shape[0]:
+            raise CheckFailed(
+                f"{name}{context}: you returned {got.shape[0]} points, expected {expected.shape[0]}: "
+                f"x0 first, then one point per step"
+            )
+        got = _as_array(name, "the array of iterates", got, expected.shape, context)
+        if not np.allclose(got[0], x0):
+            raise CheckFailed(f"{name}{context}: the first row should be x0 = {_fmt(x0)}, got {_fmt(got[0])}")
+        for k in range(1, n + 1):
+            prev = got[k - 1]
+            one_step = prev - lr * np.asarray(grad(prev))
+
+            def hint(exp, g, prev=prev):
+                uphill = prev + lr * np.asarray(grad(prev))
+                if np.allclose(g, uphill, rtol=1e-6):
+                    return "you stepped uphill: check the sign of the update (descent goes against the gradient)"
+                return ""
+
+            _compare(name, f"iterate {k}", one_step, got[k], context, hint_fn=hint)
+        _compare(name, "the last iterate", expected[-1], got[-1], context)
+    _passed(name, len(cases))
+
+
+def check_divergence_threshold(find_divergence_threshold):
+    r"""Check ``find_divergence_threshold(f, x0, learning_rates, n_steps=100)``.
+
+    It must return the smallest learning rate of ``learning_rates`` (sorted increasingly)
+    for which gradient descent from ``x0`` diverges within ``n_steps``, or ``None`` if none
+    does. On a quadratic with largest curvature :math:`L`, gradient descent diverges exactly
+    when :math:`\eta > 2/L` (and the start has a component along the top eigenvector), so
+    the expected answer is the first rate of the grid above :math:`2/L`.
+
+    Raises
+    ------
+    CheckFailed
+        If the answer is not that rate.
+    ExerciseNotImplemented
+        If the function still raises ``NotImplementedError``.
+    """
+    from .functions import Quadratic
+
+    name = "find_divergence_threshold"
+    cases = [
+        (Quadratic(condition_number=10.0, angle=0.4), np.array([2.0, 1.0]),
+         np.array([0.05, 0.1, 0.15, 0.18, 0.23, 0.26, 0.3])),
+        (Quadratic(eigenvalues=[1.0, 4.0]), np.array([1.0, 1.0]), np.array([0.1, 0.3, 0.45, 0.56, 0.7, 1.0])),
+        (Quadratic(condition_number=10.0), np.array([1.0, 1.0]), np.array([0.01, 0.05, 0.1, 0.15])),
+    ]
+    for i, (f, x0, lrs) in enumerate(cases, 1):
+        bound = 2.0 / f.L
+        above = lrs[lrs > bound]
+        expected = float(above[0]) if above.size else None
+        context = f", case {i} (quadratic with L = {f.L:.4g}, rates {_fmt(lrs)})"
+        got = _call(name, find_divergence_threshold, f, x0.copy(), lrs.copy())
+        if expected is None:
+            if got is not None:
+                raise CheckFailed(
+                    f"{name}{context}: no rate exceeds 2/L = {bound:.4g}, so none diverges and the answer is None; "
+                    f"got {_fmt(got)}: your divergence test is too strict (a slow or oscillating run is not divergent)"
+                )
+            continue
+        if got is None:
+            raise CheckFailed(
+                f"{name}{context}: expected {expected:.4g} (the first rate above 2/L = {bound:.4g}), got None; "
+                f"is your divergence test too lax, or do you run too few steps?"
+            )
+        if not isinstance(got, numbers.Real) and np.asarray(got).shape != ():
+            raise CheckFailed(f"{name}{context}: expected one number, got {got!r}")
+        got = float(got)
+        if not np.isclose(got, expected):
+            direction = ("too strict: it calls a converging run divergent" if got < expected else
+                         "too lax: it misses a run that grows")
+            raise CheckFailed(
+                f"{name}{context}: expected {expected:.4g} (the first rate above 2/L = {bound:.4g}), got {got:.4g}; "
+                f"your divergence test looks {direction}"
+            )
+    _passed(name, len(cases))
+
+
+# --------------------------------------------------------------------------- lab 4: the optimizer zoo
+def _gradient_sequence(dim=3):
+    rng = np.random.default_rng(7)
+    seq = [rng.normal(size=dim) for _ in range(6)]
+    seq[2] = np.zeros(dim)  # a zero gradient: the state must still decay/persist correctly
+    seq[3] = seq[3] * 50.0  # a large gradient
+    seq[4][0] = -seq[4][0] if seq[4][0] > 0 else seq[4][0]
+    return seq
+
+
+def _check_step(name, student, make_ref, buffers, settings, bugs, uses_t=False):
+    """Chain the student's step over a gradient sequence and compare with gdlib's optimizer.
+
+    ``buffers``: names of the state arrays the student passes in and returns after ``x``.
+    ``bugs``: list of ``(formula, hint)``; ``formula(x, dx, state_dict, hyper, t)`` returns
+    ``(x, *buffers)`` as a known wrong variant would, to recognise it.
+    """
+    __tracebackhide__ = True  # noqa: F841
+    n_checks = 0
+    seq = _gradient_sequence()
+    x_start = np.array([1.0, -2.0, 0.5])
+    for hyper in settings:
+        opt = make_ref(**hyper)
+        x_ref = x_start.copy()
+        x_s = x_start.copy()
+        state_s = {b: np.zeros_like(x_start) for b in buffers}
+        shown = ", ".join(f"{k}={v:g}" for k, v in hyper.items())
+        for k, dx in enumerate(seq):
+            t = k + 1
+            context = f", step {t} of {len(seq)} ({shown}, dx = {_fmt(dx)})"
+            opt.step(x_ref, dx.copy())
+            ref_state = opt.state[0]
+            kwargs = dict(hyper)
+            if uses_t:
+                kwargs["t"] = t
+            args = [x_s.copy(), dx.copy()] + [state_s[b].copy() for b in buffers]
+            got = _call(name, student, *args, **kwargs)
+            got = _unpack(name, got, ("x",) + tuple(buffers), context)
+            got_arrays = [_as_array(name, nm, g, x_start.shape, context) for nm, g in zip(("x",) + tuple(buffers), got)]
+
+            def hint_fn(exp, g, x_s=x_s, dx=dx, state_s=state_s, kwargs=kwargs, t=t, got_arrays=got_arrays):
+                for formula, hint in bugs:
+                    with np.errstate(all="ignore"):
+                        wrong = formula(x_s.copy(), dx.copy(), {b: v.copy() for b, v in state_s.items()}, kwargs, t)
+                    if all(np.allclose(w, g2, rtol=1e-6, atol=1e-12) for w, g2 in zip(wrong, got_arrays)):
+                        return hint
+                return ""
+
+            for b, g in zip(buffers, got_arrays[1:]):
+                _compare(name, f"the returned {b}", ref_state[b], g, context, hint_fn=hint_fn)
+            _compare(name, "the returned x", x_ref, got_arrays[0], context, hint_fn=hint_fn)
+            x_s = got_arrays[0].copy()
+            state_s = {b: g.copy() for b, g in zip(buffers, got_arrays[1:])}
+            n_checks += 1
+    _passed(name, n_checks)
+
+
+def check_momentum_step(momentum_step):
+    r"""Check ``momentum_step(x, dx, v, learning_rate, mu) -> (x, v)`` against :class:`gdlib.optim.Momentum`.
+
+    The update is :math:`v \leftarrow \mu v - \eta\,dx`, :math:`x \leftarrow x + v`, from
+    :math:`v = 0`. The check chains six steps (a zero and a large gradient among them) for
+    ``mu`` in {0.9, 0} and compares ``v`` and ``x`` after each.
+
+    Raises
+    ------
+    CheckFailed
+        Naming the step, the buffer and the component that is off.
+    ExerciseNotImplemented
+        If the function still raises ``NotImplementedError``.
+
+    Examples
+    --------
+    >>> def momentum_step(x, dx, v, learning_rate, mu):
+    ...     v = mu * v + learning_rate * dx
+    ...     return x + v, v
+    >>> check_momentum_step(momentum_step)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    gdlib.checks.CheckFailed: momentum_step, step 1 of 6 (...): the returned v is wrong in component 0: ...; the velocity gets minus learning_rate times the gradient: check the sign; ...
+    """
+    from .optim import Momentum
+
+    bugs = [
+        (lambda x, dx, s, h, t: ((v := h["mu"] * s["v"] + h["learning_rate"] * dx) + x, v),
+         "the velocity gets minus learning_rate times the gradient: check the sign"),
+        (lambda x, dx, s, h, t: (x + (v := h["mu"] * s["v"] - dx), v),
+         "multiply the gradient by learning_rate"),
+        (lambda x, dx, s, h, t: (x + s["v"], h["mu"] * s["v"] - h["learning_rate"] * dx),
+         "move x with the new velocity, after updating v"),
+    ]
+    _check_step("momentum_step", momentum_step, Momentum, ("v",),
+                [{"learning_rate": 0.1, "mu": 0.9}, {"learning_rate": 0.05, "mu": 0.0}], bugs)
+
+
+def check_nesterov_step(nesterov_step):
+    r"""Check ``nesterov_step(x, dx, v, learning_rate, mu) -> (x, v)`` against :class:`gdlib.optim.Nesterov`.
+
+    The course's look-ahead form (``dx`` is the gradient at the stored ``x``):
+    :math:`v_{prev} = v`, :math:`v \leftarrow \mu v - \eta\,dx`,
+    :math:`x \leftarrow x - \mu v_{prev} + (1 + \mu) v`.
+
+    Raises
+    ------
+    CheckFailed
+        Naming the step, the buffer and the component that is off.
+    ExerciseNotImplemented
+        If the function still raises ``NotImplementedError``.
+    """
+    from .optim import Nesterov
+
+    bugs = [
+        (lambda x, dx, s, h, t: (x + (v := h["mu"] * s["v"] - h["learning_rate"] * dx), v),
+         "that is the plain momentum step: Nesterov moves x by a combination of the previous and the new "
+         "velocity (the look-ahead correction)"),
+        (lambda x, dx, s, h, t: (x - h["mu"] * (v := h["mu"] * s["v"] - h["learning_rate"] * dx)
+                                 + (1 + h["mu"]) * v, v),
+         "the -mu term uses the velocity from before this step's update: keep a copy of v before changing it"),
+    ]
+    _check_step("nesterov_step", nesterov_step, Nesterov, ("v",),
+                [{"learning_rate": 0.1, "mu": 0.9}, {"learning_rate": 0.05, "mu": 0.5}], bugs)
+
+
+def check_adagrad_step(adagrad_step):
+    r"""Check ``adagrad_step(x, dx, cache, learning_rate, eps) -> (x, cache)`` against :class:`gdlib.optim.Adagrad`.
+
+    :math:`cache \leftarrow cache + dx^2`, :math:`x \leftarrow x - \eta\,dx / (\sqrt{cache} + \epsilon)`
+    (``eps`` outside the square root, as ``torch.optim``). One setting uses a large ``eps``
+    so that its placement matters.
+
+    Raises
+    ------
+    CheckFailed
+        Naming the step, the buffer and the component that is off.
+    ExerciseNotImplemented
+        If the function still raises ``NotImplementedError``.
+    """
+    from .optim import Adagrad
+
+    bugs = [
+        (lambda x, dx, s, h, t: (x - h["learning_rate"] * dx / np.sqrt((c := s["cache"] + dx**2) + h["eps"]), c),
+         "eps goes outside the square root: divide by sqrt(cache) + eps"),
+        (lambda x, dx, s, h, t: (x - h["learning_rate"] * dx / (np.sqrt(c := dx**2) + h["eps"]), c),
+         "the cache accumulates the squared gradients of all steps so far; do not overwrite it"),
+        (lambda x, dx, s, h, t: (x - h["learning_rate"] * dx / (np.sqrt(s["cache"]) + h["eps"]), s["cache"] + dx**2),
+         "add this step's squared gradient to the cache before using it in the update"),
+    ]
+    _check_step("adagrad_step", adagrad_step, Adagrad, ("cache",),
+                [{"learning_rate": 0.1, "eps": 1e-7}, {"learning_rate": 0.5, "eps": 0.5}], bugs)
+
+
+def check_rmsprop_step(rmsprop_step):
+    r"""Check ``rmsprop_step(x, dx, cache, learning_rate, decay_rate, eps) -> (x, cache)`` against :class:`gdlib.optim.RMSProp`.
+
+    :math:`cache \leftarrow \rho\,cache + (1 - \rho)\,dx^2` (a moving average, replaced each
+    step), :math:`x \leftarrow x - \eta\,dx / (\sqrt{cache} + \epsilon)`.
+
+    Raises
+    ------
+    CheckFailed
+        Naming the step, the buffer and the component that is off; recognises the course
+        notes' typo (adding the average to the cache instead of replacing it).
+    ExerciseNotImplemented
+        If the function still raises ``NotImplementedError``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def rmsprop_step(x, dx, cache, learning_rate, decay_rate, eps):
+    ...     cache += decay_rate * cache + (1 - decay_rate) * dx ** 2
+    ...     return x - learning_rate * dx / (np.sqrt(cache) + eps), cache
+    >>> check_rmsprop_step(rmsprop_step)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    gdlib.checks.CheckFailed: rmsprop_step, step 2 of 6 (...): the returned cache is wrong in component ...; the cache is a moving average: replace it each step instead of adding to it (the course notes' '+=' is a typo)
+    """
+    from .optim import RMSProp
+
+    def avg(s, dx, h):
+        return h["decay_rate"] * s["cache"] + (1 - h["decay_rate"]) * dx**2
+
+    bugs = [
+        (lambda x, dx, s, h, t: (x - h["learning_rate"] * dx / (np.sqrt(c := s["cache"] + avg(s, dx, h)) + h["eps"]), c),
+         "the cache is a moving average: replace it each step instead of adding to it "
+         "(the course notes' '+=' is a typo)"),
+        (lambda x, dx, s, h, t: (x - h["learning_rate"] * dx / (np.sqrt(c := (1 - h["decay_rate"]) * s["cache"]
+                                                                           + h["decay_rate"] * dx**2) + h["eps"]), c),
+         "decay_rate weighs the old cache and 1 - decay_rate the new squared gradient, not the other way round"),
+        (lambda x, dx, s, h, t: (x - h["learning_rate"] * dx / np.sqrt((c := avg(s, dx, h)) + h["eps"]), c),
+         "eps goes outside the square root: divide by sqrt(cache) + eps"),
+    ]
+    _check_step("rmsprop_step", rmsprop_step, RMSProp, ("cache",),
+                [{"learning_rate": 0.01, "decay_rate": 0.99, "eps": 1e-7},
+                 {"learning_rate": 0.1, "decay_rate": 0.5, "eps": 0.5}], bugs)
+
+
+def check_adam_step(adam_step):
+    r"""Check ``adam_step(x, dx, m, v, t, learning_rate, beta1, beta2, eps) -> (x, m, v)`` against :class:`gdlib.optim.Adam`.
+
+    ``t`` is the step number counted from 1. The moments
+    :math:`m \leftarrow \beta_1 m + (1-\beta_1) dx`, :math:`v \leftarrow \beta_2 v + (1-\beta_2) dx^2`
+    are returned **uncorrected**; the update uses the bias-corrected
+    :math:`\hat m = m / (1 - \beta_1^t)`, :math:`\hat v = v / (1 - \beta_2^t)`:
+    :math:`x \leftarrow x - \eta \hat m / (\sqrt{\hat v} + \epsilon)`.
+
+    Raises
+    ------
+    CheckFailed
+        Naming the step, the buffer and the component that is off; recognises moments
+        corrected in place (the course notes' ``m /= ...``), a missing bias correction and
+        ``eps`` inside the root.
+    ExerciseNotImplemented
+        If the function still raises ``NotImplementedError``.
+    """
+    from .optim import Adam
+
+    def moments(s, dx, h):
+        return (h["beta1"] * s["m"] + (1 - h["beta1"]) * dx, h["beta2"] * s["v"] + (1 - h["beta2"]) * dx**2)
+
+    def corrected(s, dx, h, t):
+        m, v = moments(s, dx, h)
+        return m / (1 - h["beta1"] ** t), v / (1 - h["beta2"] ** t)
+
+    def update(x, m_hat, v_hat, h):
+        return x - h["learning_rate"] * m_hat / (np.sqrt(v_hat) + h["eps"])
+
+    bugs = [
+        (lambda x, dx, s, h, t: (update(x, *(c := corrected(s, dx, h, t)), h), *c),
+         "return the uncorrected moments m and v: the bias correction (the course notes' 'm /= ...') must go "
+         "into separate m_hat, v_hat used only for this step's update"),
+        (lambda x, dx, s, h, t: (update(x, *(mv := moments(s, dx, h)), h), *mv),
+         "the moments are right but x is not: apply the bias correction with t before the update"),
+        (lambda x, dx, s, h, t: (x - h["learning_rate"] * (c := corrected(s, dx, h, t))[0]
+                                 / np.sqrt(c[1] + h["eps"]), *moments(s, dx, h)),
+         "eps goes outside the square root: divide by sqrt(v_hat) + eps"),
+    ]
+    _check_step("adam_step", adam_step, Adam, ("m", "v"),
+                [{"learning_rate": 0.01, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
+                 {"learning_rate": 0.1, "beta1": 0.5, "beta2": 0.9, "eps": 0.1}], bugs, uses_t=True)
+
+
+# --------------------------------------------------------------------------- lab 3: backprop
+def _two_layer_loss(X, y, W1, b1, W2, b2):
+    hidden = np.maximum(0.0, X @ W1 + b1)
+    return _losses.softmax_cross_entropy(hidden @ W2 + b2, y)[0]
+
+
+def _two_layer_cases():
+    cases = []
+    for seed, (n, d, h, c) in enumerate([(5, 3, 4, 3), (8, 2, 6, 3), (1, 4, 3, 2)]):
+        rng = np.random.default_rng(100 + seed)
+        X = rng.normal(size=(n, d))
+        y = rng.integers(0, c, size=n)
+        W1 = rng.normal(size=(d, h))
+        b1 = rng.normal(scale=0.5, size=h)
+        pre = X @ W1 + b1
+        # keep pre-activations away from ReLU's kink so finite differences are exact enough
+        b1 = b1 + np.where(np.abs(pre).min(axis=0) < 1e-3, 0.01, 0.0)
+        W2 = rng.normal(size=(h, c))
+        b2 = rng.normal(scale=0.5, size=c)
+        cases.append((f"N={n}, D={d}, H={h}, C={c}", X, y, W1, b1, W2, b2))
+    return cases
+
+
+def check_two_layer_backward(two_layer_backward):
+    r"""Check ``two_layer_backward(X, y, W1, b1, W2, b2) -> (loss, dW1, db1, dW2, db2)``.
+
+    The network: :math:`h = \max(0, X W_1 + b_1)`, :math:`s = h W_2 + b_2`, and the
+    mean softmax cross-entropy :math:`L` of :math:`s` (:func:`gdlib.losses.softmax_cross_entropy`).
+    The loss is compared with gdlib's, each gradient with central finite differences of
+    gdlib's loss (``rtol=1e-5``), in backprop order: ``dW2``, ``db2``, ``dW1``, ``db1``.
+
+    Raises
+    ------
+    CheckFailed
+        Naming the gradient and the entry that is off, with a hint on the usual slips
+        (the batch average, the ReLU gate, summing the bias gradient over the batch).
+    ExerciseNotImplemented
+        If the function still raises ``NotImplementedError``.
+    """
+    name = "two_layer_backward"
+    cases = _two_layer_cases()
+    for i, (desc, X, y, W1, b1, W2, b2) in enumerate(cases, 1):
+        context = f", case {i} ({desc})"
+        params = {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
+        got = _call(name, two_layer_backward, X.copy(), y.copy(), W1.copy(), b1.copy(), W2.copy(), b2.copy())
+        loss, dW1, db1, dW2, db2 = _unpack(name, got, ("loss", "dW1", "db1", "dW2", "db2"), context)
+        _compare(name, "the loss", _two_layer_loss(X, y, W1, b1, W2, b2), loss, context,
+                 hint="the loss is the mean softmax cross-entropy of the scores over the batch")
+        grads = {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+        hints = {
+            "W2": "dW2 is the hidden activations (transposed) times dscores",
+            "b2": "the bias is added to every row, so db2 sums dscores over the batch axis",
+            "W1": "dW2 and db2 are right, so look at the way back through W2 and the ReLU gate: "
+                  "the gradient passes only where the hidden pre-activation is > 0",
+            "b1": "db1 sums the gated hidden gradient over the batch axis",
+        }
+        for key in ("W2", "b2", "W1", "b1"):
+            def f(p, key=key):
+                local = dict(params)
+                local[key] = p
+                return _two_layer_loss(X, y, local["W1"], local["b1"], local["W2"], local["b2"])
+
+            expected = _derivatives.numerical_gradient(f, params[key])
+
+            def hint_fn(exp, g, n=X.shape[0]):
+                if n > 1 and np.allclose(g, exp * n, rtol=1e-4):
+                    return "it is N times too large: the loss is a mean, divide dscores by N"
+                return ""
+
+            _compare(name, f"d{key}", expected, grads[key], context, hint=hints[key], rtol=1e-5, atol=1e-8,
+                     hint_fn=hint_fn)
+    _passed(name, len(cases))
+
+
+# --------------------------------------------------------------------------- lab 5: schedules and digits
+def check_schedule(make_schedule, reference, settings, steps=(0, 1, 2, 5, 10, 37, 99), name=None):
+    r"""Check a schedule factory against its :mod:`gdlib.schedules` namesake.
+
+    Parameters
+    ----------
+    make_schedule : callable
+        The student's factory: ``make_schedule(**setting) -> schedule`` with
+        ``schedule(step) -> float``.
+    reference : str
+        Name of the function in :mod:`gdlib.schedules` (e.g. ``"exponential_decay"``).
+    settings : list of dict
+        Keyword arguments for both factories; each is one check.
+    steps : sequence of int
+        Steps at which the two schedules are compared.
+    name : str, optional
+        Name used in messages; default ``reference``.
+
+    Raises
+    ------
+    CheckFailed
+        If the schedule does not return a number, or a value is off (``rtol=1e-6``).
+    ExerciseNotImplemented
+        If the factory or the schedule still raises ``NotImplementedError``.
+    """
+    from . import schedules as _schedules
+
+    ref_factory = getattr(_schedules, reference, None)
+    if ref_factory is None:
+        raise ValueError(f"Invalid reference: {reference!r} (not a function of gdlib.schedules)")
+    name = name or reference
+    for setting in settings:
+        shown = ", ".join(f"{k}={v!r}" for k, v in setting.items())
+        schedule = _call(name, make_schedule, **setting)
+        if not callable(schedule):
+            raise CheckFailed(
+                f"{name}({shown}) returned {type(schedule).__name__}, expected a function of the step "
+                f"(define an inner function and return it)"
+            )
+        ref = ref_factory(**setting)
+        expected = np.array([float(ref(k)) for k in steps])
+        got = np.array([np.asarray(_call(name, schedule, k), dtype=np.float64) for k in steps])
+        context = f"({shown}) at steps {list(steps)}"
+
+        def hint_fn(exp, g):
+            if np.isclose(g[0], exp[0]) and not np.allclose(g, exp):
+                return "step 0 is right, so look at how the rate changes with the step"
+            return ""
+
+        _compare(name, "the learning rate", expected, got, context, hint_fn=hint_fn)
+    _passed(name, len(settings))
+
+
+def check_accuracy(accuracy, target, what="accuracy", hint=""):
+    """Check that an accuracy reaches ``target``.
+
+    Parameters
+    ----------
+    accuracy : float
+        The measured accuracy in [0, 1].
+    target : float
+        The bar, in (0, 1].
+    what : str
+        What was measured, for the message.
+    hint : str
+        Where to look when the bar is missed.
+
+    Raises
+    ------
+    CheckFailed
+        If ``accuracy < target``.
+
+    Examples
+    --------
+    >>> check_accuracy(0.97, 0.95, what="spiral training accuracy")
+    spiral training accuracy: 0.970 >= 0.950, check passed
+    """
+    if not isinstance(target, numbers.Real) or not 0 < target <= 1:
+        raise ValueError(f"Invalid target: {target!r} (must be in (0, 1])")
+    if accuracy is None:
+        raise CheckFailed(f"{what} is None; did you forget a return statement?")
+    acc = float(accuracy)
+    if not np.isfinite(acc) or not 0 <= acc <= 1:
+        raise CheckFailed(f"{what} should be a fraction in [0, 1], got {accuracy!r}")
+    if acc < target:
+        raise CheckFailed(f"{what} is {acc:.3f}, below the target {target:.3f}" + (f"; {hint}" if hint else ""))
+    print(f"{what}: {acc:.3f} >= {target:.3f}, check passed")
+
+
+def check_digits_training(train_digits, make_schedule, epochs, target, seed=0):
+    r"""Train with the student's schedule and training function, and check the test accuracy.
+
+    Parameters
+    ----------
+    train_digits : callable
+        ``train_digits(X_train, y_train, schedule, epochs) -> model`` where ``model`` works
+        with :func:`gdlib.nn.accuracy`.
+    make_schedule : callable
+        ``make_schedule(total_steps) -> schedule`` for a run of ``total_steps`` optimizer steps.
+    epochs : int
+        The budget: passes over the training set.
+    target : float
+        Test accuracy to reach on :func:`gdlib.data.digits` (``seed``'s split).
+    seed : int, default 0
+
+    Raises
+    ------
+    CheckFailed
+        If the schedule is not a positive, finite, non-constant function of the step, or the
+        test accuracy misses ``target``.
+    ExerciseNotImplemented
+        If either function still raises ``NotImplementedError``.
+    """
+    from .data import digits
+    from .nn import accuracy
+
+    X_train, X_test, y_train, y_test = digits(seed=seed)
+    steps_per_epoch = int(np.ceil(X_train.shape[0] / 32))
+    total = epochs * steps_per_epoch
+    schedule = _call("make_schedule", make_schedule, total)
+    if not callable(schedule):
+        raise CheckFailed(f"make_schedule returned {type(schedule).__name__}, expected a function of the step")
+    probe = [0, 1, total // 4, total // 2, total - 1]
+    rates = np.array([np.asarray(_call("make_schedule", schedule, k), dtype=np.float64) for k in probe])
+    if not np.all(np.isfinite(rates)) or np.any(rates <= 0):
+        raise CheckFailed(f"the schedule's rates at steps {probe} are {_fmt(rates)}; every rate must be finite and > 0")
+    if np.allclose(rates, rates[0]):
+        raise CheckFailed(
+            f"the schedule is constant ({_fmt(rates[0])} at steps {probe}); this lab asks for a rate that "
+            f"changes with the step (decay, warmup or both)"
+        )
+    model = _call("train_digits", train_digits, X_train, y_train, schedule, epochs)
+    if model is None:
+        raise CheckFailed("train_digits returned None; return the trained model")
+    acc = accuracy(model, X_test, y_test)
+    check_accuracy(acc, target, what=f"digits test accuracy after {epochs} epochs",
+                   hint="try a larger initial rate that decays, a short warmup, or a wider hidden layer")

@@ -1,0 +1,432 @@
+"""Tests of gdlib.checks: correct answers pass with one line, deliberately wrong ones fail with
+a sentence that names what was expected, what came back and where to look."""
+import numpy as np
+import pytest
+
+import gdlib as gd
+from gdlib import checks
+from gdlib.checks import CheckFailed, ExerciseNotImplemented
+
+
+# --------------------------------------------------------------------------- correct reference answers
+def ng_loop(f, x, h=1e-5):
+    x = np.array(x, dtype=float)
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        fp = f(x)
+        x[i] = old - h
+        fm = f(x)
+        x[i] = old
+        grad[i] = (fp - fm) / (2 * h)
+    return grad
+
+
+def momentum_step(x, dx, v, learning_rate, mu):
+    v = mu * v - learning_rate * dx
+    return x + v, v
+
+
+def nesterov_step(x, dx, v, learning_rate, mu):
+    v_prev = v
+    v = mu * v - learning_rate * dx
+    return x - mu * v_prev + (1 + mu) * v, v
+
+
+def adagrad_step(x, dx, cache, learning_rate, eps):
+    cache = cache + dx**2
+    return x - learning_rate * dx / (np.sqrt(cache) + eps), cache
+
+
+def rmsprop_step(x, dx, cache, learning_rate, decay_rate, eps):
+    cache = decay_rate * cache + (1 - decay_rate) * dx**2
+    return x - learning_rate * dx / (np.sqrt(cache) + eps), cache
+
+
+def adam_step(x, dx, m, v, t, learning_rate, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * dx
+    v = beta2 * v + (1 - beta2) * dx**2
+    m_hat = m / (1 - beta1**t)
+    v_hat = v / (1 - beta2**t)
+    return x - learning_rate * m_hat / (np.sqrt(v_hat) + eps), m, v
+
+
+def gradient_descent(grad, x0, learning_rate, n_steps):
+    x = np.array(x0, dtype=float)
+    xs = [x.copy()]
+    for _ in range(n_steps):
+        x = x - learning_rate * grad(x)
+        xs.append(x.copy())
+    return np.array(xs)
+
+
+def find_divergence_threshold(f, x0, learning_rates, n_steps=100):
+    for lr in learning_rates:
+        xs = gradient_descent(f.grad, x0, lr, n_steps)
+        if not np.isfinite(f(xs[-1])) or f(xs[-1]) > 1e3 * f(x0):
+            return float(lr)
+    return None
+
+
+def two_layer_backward(X, y, W1, b1, W2, b2):
+    pre = X @ W1 + b1
+    h = np.maximum(0, pre)
+    scores = h @ W2 + b2
+    loss, dscores = gd.softmax_cross_entropy(scores, y)
+    dW2 = h.T @ dscores
+    db2 = dscores.sum(axis=0)
+    dh = dscores @ W2.T * (pre > 0)
+    return loss, X.T @ dh, dh.sum(axis=0), dW2, db2
+
+
+def not_done(*args, **kwargs):
+    raise NotImplementedError("Exercise 9.9: write it")
+
+
+# --------------------------------------------------------------------------- passes print one line
+@pytest.mark.parametrize(
+    "check, fn, line",
+    [
+        (checks.check_numerical_gradient, ng_loop, "numerical_gradient: all 5 checks passed"),
+        (checks.check_svm_loss_grad, lambda s, y, delta=1.0: gd.svm_loss(s, y, delta=delta),
+         "svm_loss_grad: all 5 checks passed"),
+        (checks.check_gradient_descent, gradient_descent, "gradient_descent: all 4 checks passed"),
+        (checks.check_divergence_threshold, find_divergence_threshold, "find_divergence_threshold: all 3 checks passed"),
+        (checks.check_momentum_step, momentum_step, "momentum_step: all 12 checks passed"),
+        (checks.check_nesterov_step, nesterov_step, "nesterov_step: all 12 checks passed"),
+        (checks.check_adagrad_step, adagrad_step, "adagrad_step: all 12 checks passed"),
+        (checks.check_rmsprop_step, rmsprop_step, "rmsprop_step: all 12 checks passed"),
+        (checks.check_adam_step, adam_step, "adam_step: all 12 checks passed"),
+        (checks.check_two_layer_backward, two_layer_backward, "two_layer_backward: all 3 checks passed"),
+    ],
+)
+def test_correct_answers_pass_with_one_line(check, fn, line, capsys):
+    check(fn)
+    assert capsys.readouterr().out.strip() == line
+
+
+@pytest.mark.parametrize(
+    "check",
+    [checks.check_numerical_gradient, checks.check_svm_loss_grad, checks.check_gradient_descent,
+     checks.check_divergence_threshold, checks.check_momentum_step, checks.check_nesterov_step,
+     checks.check_adagrad_step, checks.check_rmsprop_step, checks.check_adam_step,
+     checks.check_two_layer_backward],
+)
+def test_stub_raises_readable_not_implemented(check):
+    with pytest.raises(ExerciseNotImplemented) as info:
+        check(not_done)
+    msg = str(info.value)
+    assert "is not written yet" in msg and "Exercise 9.9: write it" in msg and "YOUR CODE HERE" in msg
+    # catchable both ways: as a failed check and as the NotImplementedError it reports
+    assert isinstance(info.value, CheckFailed) and isinstance(info.value, NotImplementedError)
+    assert info.value.__suppress_context__  # no second traceback of the stub
+
+
+def test_crash_in_student_code_is_named():
+    with pytest.raises(CheckFailed, match=r"numerical_gradient crashed with ZeroDivisionError: division by zero"):
+        checks.check_numerical_gradient(lambda f, x, h=1e-5: 1 / 0)
+
+
+def test_not_callable_is_a_type_error():
+    with pytest.raises(TypeError, match="Invalid numerical_gradient: 3"):
+        checks.check_numerical_gradient(3)
+
+
+# --------------------------------------------------------------------------- lab 1
+def test_numerical_gradient_sign():
+    with pytest.raises(CheckFailed) as info:
+        checks.check_numerical_gradient(lambda f, x, h=1e-5: -ng_loop(f, x, h))
+    msg = str(info.value)
+    assert "case 1" in msg and "component 0: expected 2, got -2" in msg and "check the sign" in msg
+
+
+def test_numerical_gradient_forward_difference_is_recognised():
+    def forward(f, x, h=1e-5):
+        x = np.array(x, dtype=float)
+        g = np.zeros_like(x)
+        fx = f(x)
+        for i in np.ndindex(x.shape):
+            old = x[i]
+            x[i] = old + h
+            g[i] = (f(x) - fx) / h
+            x[i] = old
+        return g
+
+    with pytest.raises(CheckFailed, match="one-sided difference, whose error is O\\(h\\)"):
+        checks.check_numerical_gradient(forward)
+
+
+def test_numerical_gradient_divide_by_h_not_2h():
+    with pytest.raises(CheckFailed, match="divide by 2h"):
+        checks.check_numerical_gradient(lambda f, x, h=1e-5: 2 * ng_loop(f, x, h))
+
+
+def test_numerical_gradient_modifying_x():
+    def sloppy(f, x, h=1e-5):
+        g = ng_loop(f, x, h)
+        x += h
+        return g
+
+    with pytest.raises(CheckFailed, match="left x modified"):
+        checks.check_numerical_gradient(sloppy)
+
+
+def test_numerical_gradient_only_first_axis_or_wrong_shape():
+    def rows_only(f, x, h=1e-5):
+        return ng_loop(f, x, h).ravel()
+
+    with pytest.raises(CheckFailed, match=r"case 4 .*shape \(6,\), expected shape \(2, 3\); reshape it like the input"):
+        checks.check_numerical_gradient(rows_only)
+    with pytest.raises(CheckFailed, match="the gradient is None; did you forget a return statement"):
+        checks.check_numerical_gradient(lambda f, x, h=1e-5: None)
+
+
+def test_check_gradient_circuit_names_component():
+    f = lambda x, y, z: (x + y) * z  # noqa: E731
+    right = lambda x, y, z: (z, z, x + y)  # noqa: E731
+    checks.check_gradient(right, f, [(-2.0, 5.0, -4.0), (1.0, 2.0, 3.0)], name="circuit_backward", unpack=True)
+    with pytest.raises(CheckFailed, match=r"component 2: expected 3, got -7"):
+        checks.check_gradient(lambda x, y, z: (z, z, x - y), f, [(-2.0, 5.0, -4.0)], name="c", unpack=True)
+    with pytest.raises(CheckFailed, match=r"return 3 values \(dx, dy, dz\), got 2 values"):
+        checks.check_gradient(lambda x, y, z: (z, z), f, [(-2.0, 5.0, -4.0)], name="c", unpack=True)
+    # array form
+    g = lambda x: np.array([2 * x[0], -2 * x[1]])  # noqa: E731
+    checks.check_gradient(g, lambda x: x[0] ** 2 - x[1] ** 2, [[1.0, 2.0]])
+    with pytest.raises(CheckFailed, match=r"at x = \[1, 2\]: the gradient is wrong in component 1: expected -4, got 4"):
+        checks.check_gradient(lambda x: 2 * x, lambda x: x[0] ** 2 - x[1] ** 2, [[1.0, 2.0]])
+
+
+def test_svm_hints():
+    def no_count(s, y, delta=1.0):
+        loss, grad = gd.svm_loss(s, y, delta=delta)
+        n = s.shape[0]
+        rows = np.arange(n)
+        grad[rows, y] = -(grad[rows, y] != 0).astype(float) / n  # -1/N instead of -count/N
+        return loss, grad
+
+    with pytest.raises(CheckFailed, match="case 2 .*minus the number of violating classes"):
+        checks.check_svm_loss_grad(no_count)
+
+    def no_mean(s, y, delta=1.0):
+        loss, grad = gd.svm_loss(s, y, delta=delta)
+        return loss, grad * s.shape[0]
+
+    with pytest.raises(CheckFailed, match="case 2 .*divide the gradient by N too"):
+        checks.check_svm_loss_grad(no_mean)
+
+    def summed_loss(s, y, delta=1.0):
+        loss, grad = gd.svm_loss(s, y, delta=delta)
+        return loss * s.shape[0], grad
+
+    with pytest.raises(CheckFailed, match="the loss is wrong: .*mean over the N samples"):
+        checks.check_svm_loss_grad(summed_loss)
+
+    with pytest.raises(CheckFailed, match=r"return 2 values \(loss, dscores\), got float"):
+        checks.check_svm_loss_grad(lambda s, y, delta=1.0: 0.0)
+
+
+# --------------------------------------------------------------------------- lab 2
+def test_gradient_descent_uphill():
+    def uphill(grad, x0, learning_rate, n_steps):
+        x = np.array(x0, dtype=float)
+        xs = [x.copy()]
+        for _ in range(n_steps):
+            x = x + learning_rate * grad(x)
+            xs.append(x.copy())
+        return np.array(xs)
+
+    with pytest.raises(CheckFailed, match="iterate 1 is wrong in component 0: .*you stepped uphill: check the sign"):
+        checks.check_gradient_descent(uphill)
+
+
+def test_gradient_descent_count_and_x0():
+    with pytest.raises(CheckFailed, match="you returned 20 points, expected 21: x0 first, then one point per step"):
+        checks.check_gradient_descent(lambda grad, x0, learning_rate, n_steps: gradient_descent(
+            grad, x0, learning_rate, n_steps)[1:])
+
+    def in_place(grad, x0, learning_rate, n_steps):
+        xs = [x0.copy()]
+        for _ in range(n_steps):
+            x0 -= learning_rate * grad(x0)
+            xs.append(x0.copy())
+        return np.array(xs)
+
+    with pytest.raises(CheckFailed, match="your function modified x0"):
+        checks.check_gradient_descent(in_place)
+
+
+def test_divergence_threshold_messages():
+    with pytest.raises(CheckFailed, match=r"expected 0.23 \(the first rate above 2/L = 0.2\), got 0.18; .*too strict"):
+        checks.check_divergence_threshold(
+            lambda f, x0, lrs, n_steps=100: find_divergence_threshold(f, x0, lrs, n_steps=3) or 0.18)
+    with pytest.raises(CheckFailed, match="got None; is your divergence test too lax"):
+        checks.check_divergence_threshold(lambda f, x0, lrs, n_steps=100: None)
+    with pytest.raises(CheckFailed, match="case 3 .*the answer is None; got 0.15"):
+        checks.check_divergence_threshold(
+            lambda f, x0, lrs, n_steps=100: find_divergence_threshold(f, x0, lrs) or float(lrs[-1]))
+
+
+# --------------------------------------------------------------------------- lab 4
+def test_momentum_sign_and_learning_rate():
+    def plus(x, dx, v, learning_rate, mu):
+        v = mu * v + learning_rate * dx
+        return x + v, v
+
+    with pytest.raises(CheckFailed, match="step 1 of 6 .*the returned v is wrong in component 0.*check the sign"):
+        checks.check_momentum_step(plus)
+
+    def no_lr(x, dx, v, learning_rate, mu):
+        v = mu * v - dx
+        return x + v, v
+
+    with pytest.raises(CheckFailed, match="multiply the gradient by learning_rate"):
+        checks.check_momentum_step(no_lr)
+
+
+def test_nesterov_plain_momentum_is_recognised():
+    with pytest.raises(CheckFailed, match="step 1 of 6 .*that is the plain momentum step"):
+        checks.check_nesterov_step(momentum_step)
+
+
+def test_adagrad_eps_inside_root_and_overwritten_cache():
+    def inside(x, dx, cache, learning_rate, eps):
+        cache = cache + dx**2
+        return x - learning_rate * dx / np.sqrt(cache + eps), cache
+
+    with pytest.raises(CheckFailed, match="eps goes outside the square root"):
+        checks.check_adagrad_step(inside)
+
+    def overwrite(x, dx, cache, learning_rate, eps):
+        cache = dx**2
+        return x - learning_rate * dx / (np.sqrt(cache) + eps), cache
+
+    with pytest.raises(CheckFailed, match="step 2 of 6 .*cache accumulates the squared gradients"):
+        checks.check_adagrad_step(overwrite)
+
+
+def test_rmsprop_notes_typo_is_recognised():
+    def typo(x, dx, cache, learning_rate, decay_rate, eps):
+        cache = cache + decay_rate * cache + (1 - decay_rate) * dx**2
+        return x - learning_rate * dx / (np.sqrt(cache) + eps), cache
+
+    with pytest.raises(CheckFailed) as info:
+        checks.check_rmsprop_step(typo)
+    msg = str(info.value)
+    assert msg.startswith("rmsprop_step, step 2 of 6 (learning_rate=0.01, decay_rate=0.99, eps=1e-07")
+    assert "the returned cache is wrong in component 0: expected" in msg
+    assert "replace it each step instead of adding to it" in msg
+
+    def swapped(x, dx, cache, learning_rate, decay_rate, eps):
+        cache = (1 - decay_rate) * cache + decay_rate * dx**2
+        return x - learning_rate * dx / (np.sqrt(cache) + eps), cache
+
+    with pytest.raises(CheckFailed, match="decay_rate weighs the old cache"):
+        checks.check_rmsprop_step(swapped)
+
+
+def test_adam_in_place_correction_and_missing_correction():
+    def notes(x, dx, m, v, t, learning_rate, beta1, beta2, eps):
+        m = beta1 * m + (1 - beta1) * dx
+        v = beta2 * v + (1 - beta2) * dx**2
+        m /= 1 - beta1**t
+        v /= 1 - beta2**t
+        return x - learning_rate * m / (np.sqrt(v) + eps), m, v
+
+    with pytest.raises(CheckFailed, match="step 1 of 6 .*the returned m is wrong.*return the uncorrected moments"):
+        checks.check_adam_step(notes)
+
+    def uncorrected(x, dx, m, v, t, learning_rate, beta1, beta2, eps):
+        m = beta1 * m + (1 - beta1) * dx
+        v = beta2 * v + (1 - beta2) * dx**2
+        return x - learning_rate * m / (np.sqrt(v) + eps), m, v
+
+    with pytest.raises(CheckFailed, match="the returned x is wrong.*apply the bias correction with t"):
+        checks.check_adam_step(uncorrected)
+
+
+def test_step_returning_wrong_arity():
+    with pytest.raises(CheckFailed, match=r"return 2 values \(x, v\), got ndarray"):
+        checks.check_momentum_step(lambda x, dx, v, learning_rate, mu: x)
+
+
+# --------------------------------------------------------------------------- lab 3
+def test_two_layer_hints():
+    def no_gate(X, y, W1, b1, W2, b2):
+        loss, dW1, db1, dW2, db2 = two_layer_backward(X, y, W1, b1, W2, b2)
+        h = np.maximum(0, X @ W1 + b1)
+        _, dscores = gd.softmax_cross_entropy(h @ W2 + b2, y)
+        dh = dscores @ W2.T  # forgot the ReLU gate
+        return loss, X.T @ dh, dh.sum(axis=0), dW2, db2
+
+    with pytest.raises(CheckFailed, match="dW1 is wrong in entry .*ReLU gate"):
+        checks.check_two_layer_backward(no_gate)
+
+    def bias_not_summed(X, y, W1, b1, W2, b2):
+        loss, dW1, db1, dW2, db2 = two_layer_backward(X, y, W1, b1, W2, b2)
+        return loss, dW1, db1, dW2, db2 / X.shape[0]
+
+    with pytest.raises(CheckFailed, match="db2 is wrong .*sums dscores over the batch axis"):
+        checks.check_two_layer_backward(bias_not_summed)
+
+    def times_n(X, y, W1, b1, W2, b2):
+        loss, dW1, db1, dW2, db2 = two_layer_backward(X, y, W1, b1, W2, b2)
+        return loss, dW1, db1, dW2 * X.shape[0], db2
+
+    with pytest.raises(CheckFailed, match="dW2 is wrong .*N times too large"):
+        checks.check_two_layer_backward(times_n)
+
+
+# --------------------------------------------------------------------------- lab 5
+def test_check_schedule():
+    def exp_decay(learning_rate, k):
+        return lambda step: learning_rate * np.exp(-k * step)
+
+    settings = [{"learning_rate": 0.1, "k": 0.05}, {"learning_rate": 1.0, "k": 0.0}]
+    checks.check_schedule(exp_decay, "exponential_decay", settings)
+
+    def wrong(learning_rate, k):
+        return lambda step: learning_rate * np.exp(-k * step / 2)
+
+    with pytest.raises(CheckFailed, match="step 0 is right, so look at how the rate changes with the step"):
+        checks.check_schedule(wrong, "exponential_decay", settings)
+    with pytest.raises(CheckFailed, match="returned float, expected a function of the step"):
+        checks.check_schedule(lambda learning_rate, k: learning_rate, "exponential_decay", settings)
+    with pytest.raises(ValueError, match="Invalid reference: 'nope'"):
+        checks.check_schedule(exp_decay, "nope", settings)
+
+
+def test_check_accuracy(capsys):
+    checks.check_accuracy(0.97, 0.95, what="spiral accuracy")
+    assert capsys.readouterr().out.strip() == "spiral accuracy: 0.970 >= 0.950, check passed"
+    with pytest.raises(CheckFailed, match="spiral accuracy is 0.900, below the target 0.950; train longer"):
+        checks.check_accuracy(0.9, 0.95, what="spiral accuracy", hint="train longer")
+    with pytest.raises(CheckFailed, match="is None"):
+        checks.check_accuracy(None, 0.95)
+    with pytest.raises(ValueError, match="Invalid target: 2"):
+        checks.check_accuracy(0.5, 2)
+
+
+def test_check_digits_training_refuses_a_constant_schedule():
+    def train(X, y, schedule, epochs):  # pragma: no cover - never reached
+        raise AssertionError("must not train with a constant schedule")
+
+    with pytest.raises(CheckFailed, match="the schedule is constant"):
+        checks.check_digits_training(train, lambda total: (lambda step: 0.1), epochs=2, target=0.9)
+    with pytest.raises(ExerciseNotImplemented, match="make_schedule is not written yet"):
+        checks.check_digits_training(train, not_done, epochs=2, target=0.9)
+
+
+def test_check_digits_training_end_to_end(capsys):
+    def make_schedule(total_steps):
+        return gd.schedules.cosine_decay(0.1, total_steps)
+
+    def train(X, y, schedule, epochs):
+        model = gd.MLP([64, 64, 10], seed=0)
+        gd.nn.train(model, X, y, gd.SGD(learning_rate=schedule), epochs=epochs, batch_size=32)
+        return model
+
+    checks.check_digits_training(train, make_schedule, epochs=3, target=0.9)
+    assert "digits test accuracy after 3 epochs" in capsys.readouterr().out
+    with pytest.raises(CheckFailed, match="below the target 0.999; try a larger initial rate"):
+        checks.check_digits_training(train, make_schedule, epochs=1, target=0.999)
