@@ -107,6 +107,12 @@ def stored_outputs(nb: nbformat.NotebookNode) -> list[int]:
             if c.cell_type == "code" and c.outputs and not _checked(c)]
 
 
+def unchecked_checks(nb: nbformat.NotebookNode) -> list[int]:
+    """Indices of checked cells with no stored output: nbval would pass them without comparing."""
+    return [i for i, c in enumerate(nb.cells)
+            if c.cell_type == "code" and _checked(c) and not c.outputs]
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"from-md", "strip", "refresh", "check"}:
         print(__doc__)
@@ -123,9 +129,15 @@ def main(argv: list[str]) -> int:
         elif cmd == "strip":
             nbformat.write(strip(nbformat.read(path, as_version=4)), path)
         else:
-            cells = stored_outputs(nbformat.read(path, as_version=4))
+            nb = nbformat.read(path, as_version=4)
+            cells = stored_outputs(nb)
             if cells:
                 print(f"{path}: code cells {cells} store outputs but are not tagged {CHECK_TAG!r}")
+                bad = 1
+            empty = unchecked_checks(nb)
+            if empty:
+                print(f"{path}: cells {empty} are tagged {CHECK_TAG!r} but store no output to compare "
+                      "(run: python tools/nbtool.py refresh)")
                 bad = 1
     return bad
 
