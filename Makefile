@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test unit notebooks build-book clean
+.PHONY: book test unit notebooks build-book clean student
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,8 +16,13 @@ $(STAMP): requirements.txt pyproject.toml
 
 install: $(STAMP)
 
-book: $(STAMP)
+# the labs' pages link to their student notebooks ({download} role), so write those first
+book: $(STAMP) student
 	$(BIN)/jupyter-book build . -W -n --keep-going
+
+# student versions of the labs (solutions replaced by stubs) -> _build/student/
+student: $(STAMP)
+	$(BIN)/python tools/student.py --out _build/student
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests gdlib --doctest-modules
