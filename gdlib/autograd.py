@@ -753,15 +753,16 @@ def _is_advanced_index(idx):
 def _topological_order(root, everything=False):
     """The nodes ``root`` depends on, each after all of its parents; iterative and deterministic.
 
-    A depth-first search with an explicit stack: a node is pushed once to be
+    A depth-first search with an explicit stack: a node is pushed to be
     *expanded* (its parents pushed, in reverse so the first operand is
-    explored first) and once more to be *emitted* after all of them. The set
+    explored first) and, when expanded, pushed once more to be *emitted*
+    after all of them. The set
     only answers "seen already?"; the order comes from the operands' order.
     By default only nodes with a backward function are listed (leaves and
     constants pass nothing on); ``everything=True`` lists all (for drawing).
     """
     order = []
-    seen = {id(root)}
+    seen = set()
     stack = [(root, False)]
     pop, push = stack.pop, stack.append
     while stack:
@@ -769,12 +770,14 @@ def _topological_order(root, everything=False):
         if expanded:
             order.append(node)
             continue
-        push((node, True))
+        if id(node) in seen:  # pushed twice before being expanded: the first expansion did the work
+            continue
+        seen.add(id(node))  # marked when expanded, not when pushed (a node pushed earlier may be reached again
+        push((node, True))  # deeper, and must then be emitted before the node that reached it)
         parents = node._parents
         for i in range(len(parents) - 1, -1, -1):
             p = parents[i]
             if id(p) not in seen and (everything or p._backward is not None):
-                seen.add(id(p))
                 push((p, False))
     return order
 

@@ -13,6 +13,7 @@ Modules: ``contours`` (``plot_contours``, ``plot_trajectory``,
 """
 from .contours import plot_contours, plot_gradient_field, plot_trajectory
 from .curves import plot_losses
+from .graph import draw_graph
 from .surface import plot_surface
 
-__all__ = ["plot_contours", "plot_trajectory", "plot_gradient_field", "plot_surface", "plot_losses"]
+__all__ = ["plot_contours", "plot_trajectory", "plot_gradient_field", "plot_surface", "plot_losses", "draw_graph"]
