@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Grid", "Run", "OPTIMIZERS", "MAX_FRAMES", "MAX_STEPS", "loss_axis", "loss_coordinate"]
+__all__ = ["Grid", "Run", "OPTIMIZERS", "MAX_FRAMES", "MAX_STEPS", "loss_axis", "loss_coordinate", "loss_ticks"]
 
 #: Explorer name -> class name in :mod:`gdlib.optim`.
 OPTIMIZERS = {
@@ -230,7 +230,7 @@ class Grid:
         if not isinstance(schedule, str):
             raise TypeError(f"Invalid schedule: {schedule!r} (must be None or a gdlib.schedules function name)")
         mod = _schedules()
-        names = [n for n in getattr(mod, "__all__", []) if callable(getattr(mod, n, None))]
+        names = [n for n in getattr(mod, "__all__", []) if inspect.isfunction(getattr(mod, n, None))]
         if schedule not in names:
             raise ValueError(f"Invalid schedule: {schedule!r} (must be None or one of {names})")
         params, required = _parameters(getattr(mod, schedule))
@@ -352,6 +352,13 @@ class Grid:
     def _check_hyperparameters(self):
         """Build every distinct optimizer once so a bad value fails now, naming the slider."""
         for o in self.optimizers:
+            try:
+                self._make_optimizer(o, {})
+            except (ValueError, TypeError) as exc:
+                given = {**self._default_values(), **self.fixed}
+                given = {k: v for k, v in given.items() if self.uses(o, k)}
+                where = f" with schedule {self.schedule!r}" if self.schedule else ""
+                raise type(exc)(f"Invalid hyperparameters for {o!r}{where}: {given!r} ({exc})") from exc
             for name in self.sliders:
                 if not self.uses(o, name):
                     continue
@@ -360,10 +367,6 @@ class Grid:
                         self._make_optimizer(o, {name: v})
                     except (ValueError, TypeError) as exc:
                         raise type(exc)(f"Invalid sliders[{name!r}]: value {v!r} for {o!r} ({exc})") from exc
-            try:
-                self._make_optimizer(o, {})
-            except (ValueError, TypeError) as exc:
-                raise type(exc)(f"Invalid fixed: {self.fixed!r} for {o!r} ({exc})") from exc
 
     # --- settings ---------------------------------------------------------------
     def uses(self, optimizer, name):
@@ -519,3 +522,25 @@ def loss_coordinate(values, f_min, axis):
     else:
         y = np.sign(values) * np.log10(1.0 + np.abs(values))
     return np.clip(y, lo, hi)
+
+
+def loss_ticks(axis):
+    """Tick positions (axis coordinates, in decades) and labels for a loss axis from :func:`loss_axis`.
+
+    Examples
+    --------
+    >>> loss_ticks(("log", -3, 1))
+    ([-3, -2, -1, 0, 1], ['1e-3', '1e-2', '1e-1', '1e0', '1e1'])
+    """
+    kind, lo, hi = axis
+    if kind == "log":
+        span = hi - lo
+        every = 1 if span <= 6 else (2 if span <= 12 else 3)
+        ticks = [d for d in range(math.ceil(lo), math.floor(hi) + 1) if (d - hi) % every == 0]
+        return ticks, [f"1e{d}" for d in ticks]
+    pos, labels = [0.0], ["0"]
+    for d in range(2, int(math.floor(hi)) + 1, 2):
+        v = math.log10(1.0 + 10.0 ** d)
+        pos += [v, -v]
+        labels += [f"1e{d}", f"-1e{d}"]
+    return pos, labels

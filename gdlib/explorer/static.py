@@ -30,7 +30,7 @@ import math
 
 import numpy as np
 
-from .frames import loss_axis, loss_coordinate
+from .frames import loss_axis, loss_coordinate, loss_ticks
 
 __all__ = ["render_html", "contour_image", "encode_run", "decode_points", "LOSS_BOX", "PNG_SIZE"]
 
@@ -211,18 +211,9 @@ def _loss_axis_svg(axis, steps, f_min):
     def ypix(v):
         return bottom - (v - lo) / (hi - lo) * (bottom - top)
 
-    if kind == "log":
-        span = hi - lo
-        every = 1 if span <= 6 else (2 if span <= 12 else 3)
-        ticks = [(d, f"1e{d}") for d in range(math.ceil(lo), math.floor(hi) + 1) if (d - hi) % every == 0]
-        title = "f - f* (log scale)"
-    else:
-        top_decade = int(math.floor(hi))
-        ticks = [(0.0, "0")]
-        for d in range(2, top_decade + 1, 2):
-            v = math.log10(1.0 + 10.0 ** d)
-            ticks += [(v, f"1e{d}"), (-v, f"-1e{d}")]
-        title = "f (symmetric log scale)"
+    positions, labels = loss_ticks(axis)
+    ticks = list(zip(positions, labels))
+    title = "f - f* (log scale)" if kind == "log" else "f (symmetric log scale)"
     for v, label in ticks:
         y = ypix(v)
         parts.append(f'<line x1="{left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd" stroke-width="0.7"/>')
