@@ -1,0 +1,89 @@
+"""The explorer's static HTML in a real browser: opened from file://, its sliders and dropdowns change the figure.
+
+Uses Debian's /usr/bin/chromium through Playwright (skipped, with the reason, when either is missing).
+Collected when GD_BROWSER_TESTS=1 (see conftest.py), like the site tests; run it alone with
+``GD_BROWSER_TESTS=1 .venv/bin/pytest -q tests/browser/test_explorer_browser.py``.
+"""
+from __future__ import annotations
+
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def page_file(tmp_path_factory):
+    from gdlib.explorer import explore
+
+    first = explore(["quadratic", "rosenbrock"], ["sgd", "momentum"],
+                    sliders={"learning_rate": [1e-3, 1e-2, 0.25], "mu": [0.0, 0.9]}, steps=60)
+    second = explore("saddle", "adam", sliders={"learning_rate": [0.01, 0.1]},
+                     starts=[[-1.5, 0.01], [-1.0, 0.5]], steps=60)
+    path = tmp_path_factory.mktemp("explorer") / "two_explorers.html"
+    path.write_text('<!doctype html><html><head><meta charset="utf-8"></head><body>'
+                    + first.to_html() + second.to_html() + "</body></html>", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+def test_sliders_and_dropdowns_change_only_their_own_explorer(browser, page_file):
+    page = browser.new_page()
+    errors, requests = [], []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(page_file.as_uri())
+    roots = page.locator("div.gd-explorer")
+    assert roots.count() == 2
+    one, two = roots.nth(0), roots.nth(1)
+    path1, path2 = one.locator("polyline.gd-explorer-path"), two.locator("polyline.gd-explorer-path")
+    before1, before2 = path1.get_attribute("points"), path2.get_attribute("points")
+    assert len(before1.split()) > 10 and len(before2.split()) > 1  # drawn on load
+
+    lr = one.locator('input[type="range"]').first
+    lr.focus()
+    page.keyboard.press("ArrowLeft")  # 1e-2 -> 1e-3
+    after1 = path1.get_attribute("points")
+    assert after1 != before1
+    assert one.locator("output").first.text_content() == "0.001"
+    assert path2.get_attribute("points") == before2  # the other explorer did not move
+
+    lr.focus()
+    page.keyboard.press("End")  # 0.25 > 2/L on the quadratic: SGD diverges
+    status = one.locator(".gd-explorer-status")
+    assert status.text_content().startswith("diverged at step")
+
+    one.locator("select").first.select_option(label="rosenbrock")
+    assert one.locator("img.gd-explorer-current").get_attribute("alt") == "contour plot of rosenbrock"
+    assert path1.get_attribute("points") != after1
+
+    one.locator("select").nth(1).select_option(label="momentum")
+    mu_box = one.locator('input[type="range"]').nth(1).locator("xpath=..")
+    assert "gd-explorer-ignored" not in (mu_box.get_attribute("class") or "")
+    one.locator("select").nth(1).select_option(label="sgd")
+    assert "gd-explorer-ignored" in mu_box.get_attribute("class")
+
+    start = two.locator('input[type="range"]').nth(1)
+    start.focus()
+    page.keyboard.press("ArrowRight")
+    assert path2.get_attribute("points") != before2
+
+    assert errors == []
+    assert all(u.startswith(("file:", "data:")) for u in requests), requests
+    page.close()
