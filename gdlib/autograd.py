@@ -711,10 +711,11 @@ def _matmul(a, b):
         b2 = bd if bd.ndim > 1 else bd[:, None]
 
         def backward(g):
-            if ad.ndim == 1:
-                g = np.expand_dims(g, -2)
-            if bd.ndim == 1:
-                g = np.expand_dims(g, -1)
+            g = np.asarray(g)
+            if bd.ndim == 1:  # restore the axes numpy removed: first the right operand's (last) ...
+                g = g[..., None]
+            if ad.ndim == 1:  # ... then the left one's (second to last)
+                g = g[..., None, :]
             if ta is not None:
                 ga = _unbroadcast(g @ np.swapaxes(b2, -1, -2), a2.shape)
                 _accumulate(ta, ga.reshape(ad.shape))
