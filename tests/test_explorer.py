@@ -262,3 +262,23 @@ def test_select_validates_names_and_values():
     with pytest.raises(ValueError, match=r"Invalid learning_rate: 0.5"):
         ex.select(learning_rate=0.5)
     assert isinstance(ex.select(learning_rate=0.01), Explorer) and ex.current()["learning_rate"] == 0.01
+
+
+def test_long_runs_are_subsampled_keeping_the_first_and_last_iterate():
+    g = Grid("rosenbrock", "momentum", {"learning_rate": [1e-4, 1e-3]}, fixed={"mu": 0.5}, steps=1000)
+    data = _data(render_html(g))
+    run = g.run((0, 0, 0, 0))
+    rec = data["runs"][data["index"][0]]
+    assert len(run.x) == 1001 and rec["k"][0] == 0 and rec["k"][-1] == 1000 and len(rec["k"]) == 400
+    pts = decode_points(rec)
+    expected = contour_image(g.functions[0]).to_pixels(run.x[rec["k"]])
+    np.testing.assert_allclose(pts, expected, atol=0.05 + 1e-9)
+
+
+def test_static_view_opens_at_the_current_setting():
+    ex = explore("quadratic", ["sgd", "momentum"], sliders={"learning_rate": [0.01, 0.1, 0.2]}, steps=20)
+    assert '<option value="0" selected>sgd' in ex.to_html() and 'value="1" aria-label="learning_rate"' in ex.to_html()
+    page = ex.select(optimizer="momentum", learning_rate=0.2).to_html()
+    assert '<option value="1" selected>momentum' in page and 'value="2" aria-label="learning_rate"' in page
+    with pytest.raises(ValueError, match="Invalid setting"):
+        render_html(ex.grid, setting=(0, 2, 0, 0))

@@ -58,7 +58,7 @@ class Explorer:
                          schedule=schedule, steps=steps)
         self.setting = tuple([0, 0] + [len(v) // 2 for v in self.grid.sliders.values()] + [0])
         self._live = None
-        self._html = None
+        self._html = {}
 
     # --- the current setting ----------------------------------------------------
     def current(self):
@@ -127,12 +127,13 @@ class Explorer:
 
     # --- static -----------------------------------------------------------------
     def to_html(self):
-        """The self-contained ``<div class="gd-explorer">`` (every run precomputed; cached)."""
-        if self._html is None:
+        """The self-contained ``<div class="gd-explorer">`` (every run precomputed), opening at the current setting."""
+        html = self._html.get(self.setting)
+        if html is None:
             from .static import render_html
 
-            self._html = render_html(self.grid)
-        return self._html
+            html = self._html[self.setting] = render_html(self.grid, setting=self.setting)
+        return html
 
     def save_html(self, path, title="gdlib explorer"):
         """Write a standalone HTML page holding this explorer (e.g. to open from ``file://``)."""

@@ -42,6 +42,8 @@ LOSS_BOX = ((320, 300), (54, 26, 310, 262))
 _CLAMP = 4000.0
 #: At most this many points per run are stored (evenly subsampled beyond it).
 MAX_POINTS = 400
+#: At most this many points over all runs of one explorer (keeps a page under ~600 KB).
+POINT_BUDGET = 36_000
 
 _counter = itertools.count(1)
 
@@ -78,7 +80,8 @@ def contour_image(f, size=PNG_SIZE, colors=64):
     size : (int, int), default PNG_SIZE
         Width and height in pixels.
     colors : int, default 64
-        Palette size of the PNG (a contour plot needs few colors; this keeps it small).
+        Palette size of the PNG (a contour plot needs few colors; this keeps it small). The
+        octree quantizer keeps small saturated marks (the red star of the minimum) red.
 
     Returns
     -------
@@ -116,7 +119,7 @@ def contour_image(f, size=PNG_SIZE, colors=64):
     trans = ax.transData.frozen()
     bbox = ax.get_window_extent()
     buf = np.asarray(canvas.buffer_rgba())[..., :3]
-    img = Image.fromarray(np.ascontiguousarray(buf)).quantize(colors=colors, method=Image.Quantize.MEDIANCUT)
+    img = Image.fromarray(np.ascontiguousarray(buf)).quantize(colors=colors, method=Image.Quantize.FASTOCTREE)
     out = io.BytesIO()
     img.save(out, format="PNG", optimize=True)
 
@@ -314,13 +317,16 @@ def _initial_setting(grid):
     return tuple([0, 0] + [len(v) // 2 for v in grid.sliders.values()] + [0])
 
 
-def render_html(grid, element_id=None):
+def render_html(grid, setting=None, element_id=None):
     """The self-contained HTML of an explorer over ``grid``.
 
     Parameters
     ----------
     grid : Grid
         The settings; every run is computed here (cached in ``grid``).
+    setting : tuple of int, optional
+        The setting shown first (one index per axis); default the first function
+        and optimizer, the middle value of each slider, the first start.
     element_id : str, optional
         Id of the root element; default a fresh unique id (a hash of the content
         and a counter, so two explorers on one page never share one).
@@ -345,11 +351,12 @@ def render_html(grid, element_id=None):
     fi_of_run = {}
     for flat, r in enumerate(index):
         fi_of_run.setdefault(r, grid.setting(flat)[0])
+    max_points = max(60, min(MAX_POINTS, POINT_BUDGET // max(1, len(runs))))
     records = []
     for r, run in enumerate(runs):
         fi = fi_of_run[r]
         f = grid.functions[fi]
-        records.append(encode_run(run, images[fi], axes_loss[fi], f.f_min, grid.steps))
+        records.append(encode_run(run, images[fi], axes_loss[fi], f.f_min, grid.steps, max_points=max_points))
     (lw, lh), (left, top, right, bottom) = LOSS_BOX
     data = {
         "shape": list(grid.shape),
@@ -366,7 +373,9 @@ def render_html(grid, element_id=None):
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     uid = element_id or _uid(payload)
     esc = html.escape
-    init = _initial_setting(grid)
+    init = _initial_setting(grid) if setting is None else tuple(int(i) for i in setting)
+    if len(init) != len(grid.shape) or not all(0 <= i < n for i, n in zip(init, grid.shape)):
+        raise ValueError(f"Invalid setting: {setting!r} (must be {len(grid.shape)} indices below {grid.shape})")
 
     controls = []
     for a, (name, values, labels) in enumerate(grid.axes):
@@ -402,9 +411,11 @@ def render_html(grid, element_id=None):
         for i, im in enumerate(images))
     clip_ref = f"url(#{uid}-clip{init[0]})"
     overlay = (
-        f'<svg viewBox="0 0 {w} {h}" xmlns="http://www.w3.org/2000/svg" aria-hidden="true"><defs>{clips}</defs>'
-        f'<g class="gd-explorer-clip" clip-path="{clip_ref}"><polyline class="gd-explorer-path" points="" fill="none" stroke="#d62728" '
-        'stroke-width="1.8" stroke-linejoin="round"/>'
+        f'<svg viewBox="0 0 {w} {h}" xmlns="http://www.w3.org/2000/svg" aria-hidden="true"><defs>{clips}'
+        f'<marker id="{uid}-dot" viewBox="-2 -2 4 4" markerWidth="4" markerHeight="4" markerUnits="userSpaceOnUse">'
+        '<circle r="1.1" fill="#d62728"/></marker></defs>'
+        f'<g class="gd-explorer-clip" clip-path="{clip_ref}"><polyline class="gd-explorer-path" points="" fill="none" '
+        f'stroke="#d62728" stroke-width="1.6" stroke-linejoin="round" marker-mid="url(#{uid}-dot)"/>'
         '<circle class="gd-explorer-start" r="4.5" cx="-10" cy="-10" fill="#fff" stroke="#d62728" stroke-width="1.8"/>'
         '<rect class="gd-explorer-end" width="6" height="6" x="-10" y="-10" fill="#d62728" stroke="#000" '
         'stroke-width="0.8"/></g></svg>')
