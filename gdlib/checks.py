@@ -272,7 +272,7 @@ def check_numerical_gradient(numerical_gradient):
     _passed(name, len(cases))
 
 
-def check_gradient(grad, f, points, name="grad", unpack=False):
+def check_gradient(grad, f, points, name="grad", unpack=False, arg_names=None):
     r"""Check an analytic gradient ``grad`` of ``f`` against central finite differences.
 
     Parameters
@@ -288,6 +288,8 @@ def check_gradient(grad, f, points, name="grad", unpack=False):
         The name of the student's function, used in messages.
     unpack : bool, default False
         Whether the point's components are passed as separate arguments.
+    arg_names : sequence of str, optional
+        Names of those arguments for messages (default ``x, y, z, u, v, w``).
 
     Raises
     ------
@@ -312,13 +314,16 @@ def check_gradient(grad, f, points, name="grad", unpack=False):
     if not points:
         raise ValueError("Invalid points: [] (need at least one point)")
     for p in points:
-        label = "(" + ", ".join("xyzuvw"[: p.size]) + ")" if unpack and p.size <= 6 else "x"
+        names = list(arg_names) if arg_names is not None else (
+            list("xyzuvw"[: p.size]) if p.size <= 6 else [f"x{k}" for k in range(p.size)])
+        if unpack and len(names) != p.size:
+            raise ValueError(f"Invalid arg_names: {arg_names!r} (need {p.size} names)")
+        label = "(" + ", ".join(names) + ")" if unpack else "x"
         context = f" at {label} = {_fmt(p)}"
         if unpack:
             expected = _derivatives.numerical_gradient(lambda v: float(f(*v)), p)
             got = _call(name, grad, *p.tolist())
-            got = _unpack(name, got, tuple(f"d{c}" for c in "xyzuvw"[: p.size]) if p.size <= 6 else
-                          tuple(f"d{k}" for k in range(p.size)), context)
+            got = _unpack(name, got, tuple(f"d{c}" for c in names), context)
             got = np.array([float(np.asarray(g)) if np.asarray(g).size == 1 else np.nan for g in got])
         else:
             expected = _derivatives.numerical_gradient(lambda v: float(f(v)), p)
@@ -899,19 +904,23 @@ def check_schedule(make_schedule, reference, settings, steps=(0, 1, 2, 5, 10, 37
     _passed(name, len(settings))
 
 
-def check_accuracy(accuracy, target, what="accuracy", hint=""):
+def check_accuracy(accuracy, target, what="accuracy", hint="", name=None):
     """Check that an accuracy reaches ``target``.
 
     Parameters
     ----------
-    accuracy : float
-        The measured accuracy in [0, 1].
+    accuracy : float or callable
+        The measured accuracy in [0, 1], or a function of no arguments that trains and
+        measures it (then a ``NotImplementedError`` inside becomes a readable
+        :class:`ExerciseNotImplemented`).
     target : float
         The bar, in (0, 1].
     what : str
         What was measured, for the message.
     hint : str
         Where to look when the bar is missed.
+    name : str, optional
+        The student's function that ``accuracy`` runs, for messages; default ``what``.
 
     Raises
     ------
@@ -925,6 +934,8 @@ def check_accuracy(accuracy, target, what="accuracy", hint=""):
     """
     if not isinstance(target, numbers.Real) or not 0 < target <= 1:
         raise ValueError(f"Invalid target: {target!r} (must be in (0, 1])")
+    if callable(accuracy):
+        accuracy = _call(name or what, accuracy)
     if accuracy is None:
         raise CheckFailed(f"{what} is None; did you forget a return statement?")
     acc = float(accuracy)

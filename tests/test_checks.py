@@ -190,6 +190,13 @@ def test_check_gradient_circuit_names_component():
         checks.check_gradient(lambda x, y, z: (z, z, x - y), f, [(-2.0, 5.0, -4.0)], name="c", unpack=True)
     with pytest.raises(CheckFailed, match=r"return 3 values \(dx, dy, dz\), got 2 values"):
         checks.check_gradient(lambda x, y, z: (z, z), f, [(-2.0, 5.0, -4.0)], name="c", unpack=True)
+    neuron = lambda w0, x0, w1, x1, w2: 1 / (1 + np.exp(-(w0 * x0 + w1 * x1 + w2)))  # noqa: E731
+    with pytest.raises(CheckFailed, match=r"at \(w0, x0, w1, x1, w2\) = \[2, -1, -3, -2, -3\]: .* component 0: "
+                                          r"expected -0.196612, got 0"):
+        checks.check_gradient(lambda *a: (0.0,) * 5, neuron, [(2.0, -1.0, -3.0, -2.0, -3.0)], name="n", unpack=True,
+                              arg_names=["w0", "x0", "w1", "x1", "w2"])
+    with pytest.raises(ValueError, match="Invalid arg_names"):
+        checks.check_gradient(right, f, [(1.0, 2.0, 3.0)], unpack=True, arg_names=["a"])
     # array form
     g = lambda x: np.array([2 * x[0], -2 * x[1]])  # noqa: E731
     checks.check_gradient(g, lambda x: x[0] ** 2 - x[1] ** 2, [[1.0, 2.0]])
@@ -403,6 +410,10 @@ def test_check_accuracy(capsys):
         checks.check_accuracy(0.9, 0.95, what="spiral accuracy", hint="train longer")
     with pytest.raises(CheckFailed, match="is None"):
         checks.check_accuracy(None, 0.95)
+    checks.check_accuracy(lambda: 0.96, 0.95, what="digits accuracy")
+    assert capsys.readouterr().out.strip() == "digits accuracy: 0.960 >= 0.950, check passed"
+    with pytest.raises(ExerciseNotImplemented, match="train_it is not written yet"):
+        checks.check_accuracy(not_done, 0.95, name="train_it")
     with pytest.raises(ValueError, match="Invalid target: 2"):
         checks.check_accuracy(0.5, 2)
 
