@@ -32,6 +32,8 @@ import numbers
 
 import numpy as np
 
+from .autograd import Tensor, _softmax_cross_entropy
+
 __all__ = [
     "softmax",
     "mse_loss",
@@ -47,6 +49,8 @@ __all__ = [
 
 # ----------------------------------------------------------------------------- checks
 def _as_scores(scores, name="scores"):
+    if type(scores) is np.ndarray and scores.dtype == np.float64 and scores.ndim == 2 and scores.size:
+        return scores  # fast path: the training loop's case
     arr = np.asarray(scores)
     if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)) or arr.dtype == bool:
         raise TypeError(f"Invalid {name}: dtype {arr.dtype} (must be a real number array)")
@@ -63,15 +67,15 @@ def _check_labels(y, n_samples, n_classes):
     Raises ``ValueError`` naming the first offending label and its position.
     """
     y_arr = np.asarray(y)
-    # Fast path (the training loop's case): an integer array of the right length in range.
+    # Fast path (the training loop's case): an int64 array of the right length in range. Viewed as
+    # unsigned, a negative label becomes >= 2**63, so one max() checks both ends of the range.
     if (
-        y_arr.dtype.kind in "iu"
+        y_arr.dtype == np.int64
         and y_arr.shape == (n_samples,)
         and n_samples > 0
-        and y_arr.min() >= 0
-        and y_arr.max() < n_classes
+        and y_arr.view(np.uint64).max() < n_classes
     ):
-        return y_arr.astype(np.int64, copy=False)
+        return y_arr
     if y_arr.dtype == bool or not (
         np.issubdtype(y_arr.dtype, np.integer) or np.issubdtype(y_arr.dtype, np.floating)
     ):
@@ -394,8 +398,6 @@ def softmax_cross_entropy(scores, y, reg=0.0, W=None):
 
 # ----------------------------------------------------------------------------- Tensor forms
 def _tensor(x):
-    from .autograd import Tensor
-
     return x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float64))
 
 
@@ -587,8 +589,6 @@ def tensor_softmax_cross_entropy(scores, y, reg=0.0, W=None):
     >>> float(loss.data), s.grad.tolist()
     (0.0, [[0.0, 0.0]])
     """
-    from .autograd import _softmax_cross_entropy
-
     s = _tensor(scores)
     n, c = _as_scores(s.data).shape
     y = _check_labels(y, n, c)

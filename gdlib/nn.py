@@ -23,6 +23,7 @@ import numbers
 import numpy as np
 
 from . import losses as _losses
+from .autograd import Tensor, _linear
 from .data import minibatches
 
 __all__ = ["Module", "Linear", "ReLU", "Tanh", "Sigmoid", "Sequential", "MLP", "accuracy", "train"]
@@ -30,8 +31,6 @@ __all__ = ["Module", "Linear", "ReLU", "Tanh", "Sigmoid", "Sequential", "MLP", "
 
 def _tensor(x):
     """A Tensor stays as it is; raw data becomes a constant leaf (no gradient is computed for it)."""
-    from .autograd import Tensor
-
     return x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float64), requires_grad=False)
 
 
@@ -174,8 +173,6 @@ class Linear(Module):
         self._leaves = []  # (W_tensor, b_tensor) of each forward pass since zero_grad()
 
     def forward(self, x):
-        from .autograd import Tensor, _linear
-
         W = Tensor(self.W)
         b = Tensor(self.b)
         self._leaves.append((W, b))
