@@ -313,6 +313,16 @@ update();
 """
 
 
+def _first_frame(rec, steps):
+    """The initial figure written into the HTML (what the script draws on load; shown without JS too)."""
+    (_, _), (left, _, right, _) = LOSS_BOX
+    pts = decode_points(rec)
+    ks = rec.get("k", range(len(rec["l"])))
+    loss = " ".join(f"{left + k * (right - left) / steps:.1f},{y / 10:g}" for k, y in zip(ks, rec["l"]))
+    return {"path": " ".join(f"{x:g},{y:g}" for x, y in pts), "start": pts[0], "end": pts[-1], "loss": loss,
+            "message": rec["m"], "status_class": " gd-explorer-diverged" if rec.get("d") else ""}
+
+
 def _initial_setting(grid):
     return tuple([0, 0] + [len(v) // 2 for v in grid.sliders.values()] + [0])
 
@@ -399,6 +409,7 @@ def render_html(grid, setting=None, element_id=None):
                 f'value="{init[a]}" aria-label="{esc(label)}"><output data-label="{a}" for="{uid}-{a}">'
                 f'{esc(labels[init[a]])}</output><span class="gd-explorer-note"></span></span>')
 
+    first = _first_frame(records[index[grid.flat_index(init)]], grid.steps)
     w, h = PNG_SIZE
     current, hidden = ' class="gd-explorer-current"', ' style="display:none"'
     imgs = "".join(
@@ -414,10 +425,13 @@ def render_html(grid, setting=None, element_id=None):
         f'<svg viewBox="0 0 {w} {h}" xmlns="http://www.w3.org/2000/svg" aria-hidden="true"><defs>{clips}'
         f'<marker id="{uid}-dot" viewBox="-2 -2 4 4" markerWidth="4" markerHeight="4" markerUnits="userSpaceOnUse">'
         '<circle r="1.1" fill="#d62728"/></marker></defs>'
-        f'<g class="gd-explorer-clip" clip-path="{clip_ref}"><polyline class="gd-explorer-path" points="" fill="none" '
+        f'<g class="gd-explorer-clip" clip-path="{clip_ref}"><polyline class="gd-explorer-path" points="{first["path"]}" '
+        'fill="none" '
         f'stroke="#d62728" stroke-width="1.6" stroke-linejoin="round" marker-mid="url(#{uid}-dot)"/>'
-        '<circle class="gd-explorer-start" r="4.5" cx="-10" cy="-10" fill="#fff" stroke="#d62728" stroke-width="1.8"/>'
-        '<rect class="gd-explorer-end" width="6" height="6" x="-10" y="-10" fill="#d62728" stroke="#000" '
+        f'<circle class="gd-explorer-start" r="4.5" cx="{first["start"][0]:g}" cy="{first["start"][1]:g}" fill="#fff" '
+        'stroke="#d62728" stroke-width="1.8"/>'
+        f'<rect class="gd-explorer-end" width="6" height="6" x="{first["end"][0] - 3:g}" y="{first["end"][1] - 3:g}" '
+        'fill="#d62728" stroke="#000" '
         'stroke-width="0.8"/></g></svg>')
     loss_frames = "".join(
         f'<g class="gd-explorer-loss-axis"{"" if i == init[0] else hidden}>'
@@ -426,14 +440,15 @@ def render_html(grid, setting=None, element_id=None):
     loss_svg = (
         f'<svg class="gd-explorer-loss" viewBox="0 0 {lw} {lh}" xmlns="http://www.w3.org/2000/svg" '
         f'role="img" aria-label="loss curve">{loss_frames}'
-        '<polyline class="gd-explorer-loss-line" points="" fill="none" stroke="#d62728" stroke-width="1.6"/></svg>')
+        f'<polyline class="gd-explorer-loss-line" points="{first["loss"]}" fill="none" stroke="#d62728" '
+        'stroke-width="1.6"/></svg>')
     css = _CSS.replace("#ID", "#" + uid).strip().replace("\n", "")
     js = _JS.replace('"ID"', json.dumps(uid)).strip()
     return (
         f'<div class="gd-explorer" id="{uid}"><style>{css}</style>'
         f'<div class="gd-explorer-controls">{"".join(controls)}</div>'
         f'<div class="gd-explorer-figure"><div class="gd-explorer-contour">{imgs}{overlay}</div>{loss_svg}</div>'
-        f'<div class="gd-explorer-status" aria-live="polite"></div>'
+        f'<div class="gd-explorer-status{first["status_class"]}" aria-live="polite">{esc(first["message"])}</div>'
         f'<script type="application/json" class="gd-explorer-data">{payload}</script>'
         f'<script>{js}</script></div>'
     )
