@@ -9,11 +9,12 @@ Data: digits-sized, 1347 training samples of 64 features and 10 classes
 (scikit-learn's digits when available, else seeded random data of that size).
 Batch size 32, learning rate 0.1, float64 everywhere (numpy's default; torch
 is told to use it too), the same minibatch order for all three. Reports the
-median over several epochs after one warm-up epoch.
+median over several epochs after one warm-up epoch; the three take turns
+epoch by epoch so that load from other processes affects them alike.
 
 Run::
 
-    python benchmarks/bench_mlp.py [--epochs 7] [--profile]
+    python benchmarks/bench_mlp.py [--epochs 7] [--profile] [--torch-threads N]
 
 ``--profile`` also prints the cProfile top entries of one gdlib epoch.
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import statistics
 import sys
@@ -144,31 +146,50 @@ def make_torch(params):
     return epoch
 
 
-def time_epochs(epoch_fn, X, y, orders):
-    times, final_loss = [], None
+def time_epochs(epoch_fns, X, y, orders):
+    """Median epoch time and final loss of each implementation.
+
+    The implementations take turns epoch by epoch (gdlib, numpy, torch, gdlib,
+    ...), so a burst of load from other processes on the shared machine
+    slows all of them alike instead of skewing one; the first epoch of each
+    is a warm-up and is not counted.
+    """
+    times = {name: [] for name in epoch_fns}
+    losses = {}
     for k, batches in enumerate(orders):
-        start = time.perf_counter()
-        final_loss = epoch_fn(X, y, batches)
-        elapsed = time.perf_counter() - start
-        if k > 0:  # the first epoch is a warm-up
-            times.append(elapsed)
-    return statistics.median(times), final_loss
+        for name, fn in epoch_fns.items():
+            start = time.perf_counter()
+            losses[name] = fn(X, y, batches)
+            elapsed = time.perf_counter() - start
+            if k > 0:
+                times[name].append(elapsed)
+    return {name: (statistics.median(ts), losses[name]) for name, ts in times.items()}
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=7, help="timed epochs (after one warm-up)")
     parser.add_argument("--profile", action="store_true", help="cProfile one gdlib epoch")
+    parser.add_argument("--torch-threads", type=int, default=None,
+                        help="torch.set_num_threads(N) (default: torch's own choice)")
     args = parser.parse_args(argv)
+    if args.torch_threads is not None:
+        try:
+            import torch
+
+            torch.set_num_threads(args.torch_threads)
+        except ImportError:
+            pass
 
     X, y, source = load_data()
     y = y.astype(np.int64)
     orders = batch_order(len(y), args.epochs + 1)
     params = init_params()
     print(f"data: {source}, X {X.shape}, batch {BATCH_SIZE}, {len(orders[0])} steps/epoch, "
-          f"median of {args.epochs} epochs; numpy {np.__version__}")
+          f"median of {args.epochs} epochs; numpy {np.__version__}; "
+          f"load average before {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
 
-    results = {}
+    fns = {}
     for name, make in [("gdlib", make_gdlib), ("numpy by hand", make_numpy), ("pytorch", make_torch)]:
         try:
             fn = make(params)
@@ -179,11 +200,14 @@ def main(argv=None):
             import torch
 
             name = f"pytorch {torch.__version__} ({torch.get_num_threads()} threads)"
-        t, loss = time_epochs(fn, X, y, orders)
+        fns[name] = fn
+    results = {}
+    for name, (t, loss) in time_epochs(fns, X, y, orders).items():
         results[name] = t
         print(f"{name:14s} {1e3 * t:8.1f} ms/epoch  ({1e6 * t / len(orders[0]):6.1f} us/step)  "
               f"loss after {len(orders)} epochs {loss:.6f}")
 
+    print(f"load average after {os.getloadavg()[0]:.2f} (other processes make every time longer)")
     base = results["gdlib"]
     for name, t in results.items():
         if name != "gdlib":
