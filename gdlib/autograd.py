@@ -147,7 +147,10 @@ class Tensor:
         of ``data``'s shape; ``None`` before. A leaf (a Tensor you created)
         **accumulates** over several ``backward()`` calls, as in PyTorch; set
         ``t.grad = None`` to start again. Inner nodes keep the gradient of the
-        latest ``backward()`` (useful for drawing the graph).
+        latest ``backward()`` (useful for drawing the graph). To save copies,
+        a gradient array may be shared by several nodes (``+`` hands the same
+        array to both operands): treat ``grad`` as read-only, and copy it
+        before changing it in place.
     op : str
         The operation that produced this node (``""`` for a leaf), e.g.
         ``"+"``, ``"@"``, ``"relu"``, ``"sum"``.
