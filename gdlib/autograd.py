@@ -383,7 +383,10 @@ class Tensor:
         data = x**p
 
         def backward(g):
-            _accumulate(self, g * (p * x ** (p - 1.0)))
+            if p == 0.0:  # x**0 = 1 is constant (p * x**-1 would give nan at x = 0)
+                _accumulate(self, np.zeros(x.shape))
+            else:
+                _accumulate(self, g * (p * x ** (p - 1.0)))
 
         return _node(data, (self,), f"**{p:g}", backward if self.requires_grad else None)
 
@@ -639,7 +642,7 @@ class Tensor:
                     f"y.backward(grad) with grad of shape {self.data.shape}, or reduce y to a scalar first "
                     "(e.g. y.sum())"
                 )
-            seed = np.ones(self.data.shape)
+            seed = np.array(1.0) if self.data.ndim == 0 else np.ones(self.data.shape)
         else:
             seed = np.array(_as_float_array(grad, "grad"), dtype=_float64)  # a copy: never alias the caller's
             if seed.shape != self.data.shape:

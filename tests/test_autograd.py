@@ -152,6 +152,14 @@ def test_reshape_to_other_shapes():
     check_grads(lambda t: t.reshape((6, -1)).T, rand((2, 3, 4), 26))
 
 
+def test_power_zero_has_zero_gradient_even_at_zero():
+    x = Tensor(np.array([0.0, 2.0, -1.0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (x**0).sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0, 0.0])
+
+
 def test_sigmoid_is_stable_and_right_at_extremes():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
