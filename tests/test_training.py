@@ -32,7 +32,7 @@ def test_digits_mlp_reaches_95_percent_test_accuracy_in_under_10_seconds():
     print(f"\ndigits 64-64-10 ReLU, Adam(1e-2), 10 epochs: {elapsed:.2f} s, "
           f"train accuracy {hist['accuracy'][-1]:.4f}, test accuracy {test_acc:.4f}")
     assert test_acc >= 0.95
-    # About 0.3 s on the course machine (2 shared cores, measured with a minimal Tensor); 10 s leaves a wide
+    # About 0.3 s on the course machine (2 shared cores, gdlib.autograd with its fused nodes); 10 s leaves a wide
     # margin for a loaded CI machine while still catching an autograd that got 10x slower.
     assert elapsed < 10.0
 
