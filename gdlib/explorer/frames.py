@@ -17,19 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..optim import OPTIMIZERS  # lowercase name -> class: the one list of the course's optimizers
+
 __all__ = ["Grid", "Run", "OPTIMIZERS", "MAX_FRAMES", "MAX_STEPS", "loss_axis", "loss_coordinate", "loss_ticks"]
 
-#: Explorer name -> class name in :mod:`gdlib.optim`.
-OPTIMIZERS = {
-    "sgd": "SGD",
-    "momentum": "Momentum",
-    "nesterov": "Nesterov",
-    "adagrad": "Adagrad",
-    "rmsprop": "RMSProp",
-    "adam": "Adam",
-    "adamw": "AdamW",
-    "amsgrad": "AMSGrad",
-}
 #: Largest number of settings (product of all dropdown and slider sizes).
 MAX_FRAMES = 300
 #: Largest ``steps`` (every setting is precomputed for the static page).
@@ -62,12 +53,6 @@ class Run:
     message: str
 
 
-def _optim():
-    from .. import optim
-
-    return optim
-
-
 def _schedules():
     from .. import schedules
 
@@ -88,7 +73,7 @@ def _parameters(func):
 
 def optimizer_class(name):
     """The :mod:`gdlib.optim` class behind an explorer optimizer name."""
-    return getattr(_optim(), OPTIMIZERS[name])
+    return OPTIMIZERS[name]
 
 
 def _is_real(v):
