@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 ENABLED = os.environ.get("GD_BROWSER_TESTS") == "1"
 HERE = Path(__file__).resolve().parent
 REPORT = HERE.parents[1] / "_build" / "browser-report.json"  # written by test_site.py
+
+
+_STARTED = time.time()
 
 
 def pytest_ignore_collect(collection_path, config):
@@ -26,8 +30,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """Print the page weights the site test measured (issue 6 asks for them)."""
     if not ENABLED:
         return
-    if not REPORT.exists():
-        return
+    if not REPORT.exists() or REPORT.stat().st_mtime < _STARTED:
+        return  # the site test did not run in this session
     data = json.loads(REPORT.read_text())
     tr = terminalreporter
     tr.write_sep("-", "site weight")

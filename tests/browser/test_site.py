@@ -6,7 +6,8 @@ leaves 127.0.0.1, no request fails, no JavaScript error, all math typeset by Mat
 every image decoded, every internal link resolving to a file, no sideways scrolling on
 a phone. On pages with a ``.gd-explorer``: moving each slider changes the figure.
 A page opened from ``file://`` renders its math too. Screenshots of every page at
-desktop (1280 px) and phone (390 px) widths go to ``_build/screenshots/``.
+desktop (1280 px, light theme) and phone (390 px, dark theme) widths go to
+``_build/screenshots/``.
 
 Run by ``make browser`` (part of ``make test``) after the book build, with
 ``GD_BROWSER_TESTS=1``; see conftest.py.
@@ -128,7 +129,9 @@ def desktop(browser, server):
 
 @pytest.fixture(scope="module")
 def phone(browser, server):
-    ctx = _context(browser, server, PHONE, is_mobile=True, has_touch=True, device_scale_factor=1)
+    # dark system theme here (the site follows it), light on the desktop: screenshots show both
+    ctx = _context(browser, server, PHONE, is_mobile=True, has_touch=True, device_scale_factor=1,
+                   color_scheme="dark")
     yield ctx
     ctx.close()
 
