@@ -282,3 +282,16 @@ def test_static_view_opens_at_the_current_setting():
     assert '<option value="1" selected>momentum' in page and 'value="2" aria-label="learning_rate"' in page
     with pytest.raises(ValueError, match="Invalid setting"):
         render_html(ex.grid, setting=(0, 2, 0, 0))
+
+
+def test_every_optimizer_and_every_function_renders():
+    from gdlib.explorer import OPTIMIZERS
+    from gdlib.functions import FUNCTIONS
+
+    ex = explore("himmelblau", list(OPTIMIZERS), sliders={"learning_rate": [1e-2, 1e-1]}, steps=40)
+    data = _data(ex.to_html())
+    assert data["axes"][1]["labels"] == list(OPTIMIZERS) and len(data["runs"]) == 16
+    ex = explore(list(FUNCTIONS), "adam", sliders={"learning_rate": [1e-2, 1e-1]}, steps=40)
+    page = ex.to_html()
+    assert page.count('<img src="data:image/png;base64,') == len(FUNCTIONS)
+    assert page.count('class="gd-explorer-loss-axis"') == len(FUNCTIONS)
