@@ -185,9 +185,9 @@ def test_pixel_transform_puts_the_minimum_under_its_marker():
 def test_several_explorers_get_distinct_ids():
     a = explore("quadratic", "sgd", sliders={"learning_rate": [0.01, 0.1]}, steps=20)
     b = explore("quadratic", "sgd", sliders={"learning_rate": [0.01, 0.1]}, steps=20)  # identical arguments
-    page = a.to_html() + b.to_html()
+    page = a.to_html() + b.to_html() + a.to_html()  # the same explorer shown twice too
     roots = re.findall(r'<div class="gd-explorer" id="([^"]+)"', page)
-    assert len(roots) == 2 and roots[0] != roots[1]
+    assert len(roots) == 3 and len(set(roots)) == 3
     ids = re.findall(r'\bid="([^"]+)"', page)
     assert len(ids) == len(set(ids))
     for root in roots:  # every id and the script are scoped to their root

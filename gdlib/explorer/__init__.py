@@ -128,12 +128,12 @@ class Explorer:
     # --- static -----------------------------------------------------------------
     def to_html(self):
         """The self-contained ``<div class="gd-explorer">`` (every run precomputed), opening at the current setting."""
+        from .static import ID_PLACEHOLDER, render_html, with_new_id
+
         html = self._html.get(self.setting)
         if html is None:
-            from .static import render_html
-
-            html = self._html[self.setting] = render_html(self.grid, setting=self.setting)
-        return html
+            html = self._html[self.setting] = render_html(self.grid, setting=self.setting, element_id=ID_PLACEHOLDER)
+        return with_new_id(html)  # a fresh id each time: the same explorer may be shown twice on a page
 
     def save_html(self, path, title="gdlib explorer"):
         """Write a standalone HTML page holding this explorer (e.g. to open from ``file://``)."""

@@ -32,7 +32,8 @@ import numpy as np
 
 from .frames import loss_axis, loss_coordinate, loss_ticks
 
-__all__ = ["render_html", "contour_image", "encode_run", "decode_points", "LOSS_BOX", "PNG_SIZE"]
+__all__ = ["render_html", "contour_image", "encode_run", "decode_points", "new_id", "with_new_id", "LOSS_BOX",
+           "PNG_SIZE"]
 
 #: Pixel size (width, height) of each contour image.
 PNG_SIZE = (400, 300)
@@ -239,9 +240,22 @@ def _nice_steps(steps):
     return list(range(0, steps + 1, step))
 
 
-def _uid(payload):
-    digest = hashlib.sha1(payload.encode("utf-8")).hexdigest()[:8]
+def new_id(text):
+    """A fresh element id: a hash of ``text`` and a per-process counter (unique on a page, stable per build)."""
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
     return f"gd-explorer-{digest}-{next(_counter)}"
+
+
+#: Placeholder id of a cached rendering; :func:`with_new_id` swaps in a fresh one each time it is shown.
+ID_PLACEHOLDER = "gd-explorer-ID-PLACEHOLDER"
+
+
+def with_new_id(page):
+    """``page`` (rendered with ``element_id=ID_PLACEHOLDER``) with a fresh unique id.
+
+    Showing one explorer twice on a page must not give two roots the same id.
+    """
+    return page.replace(ID_PLACEHOLDER, new_id(page))
 
 
 _CSS = """
@@ -381,7 +395,7 @@ def render_html(grid, setting=None, element_id=None):
         "runs": records,
     }
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
-    uid = element_id or _uid(payload)
+    uid = element_id or new_id(payload)
     esc = html.escape
     init = _initial_setting(grid) if setting is None else tuple(int(i) for i in setting)
     if len(init) != len(grid.shape) or not all(0 <= i < n for i, n in zip(init, grid.shape)):
