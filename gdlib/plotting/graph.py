@@ -9,10 +9,17 @@ from ._common import new_axes
 __all__ = ["draw_graph"]
 
 MAX_NODES = 40
+COLUMN_WIDTH = 1.8  # horizontal distance between layers (data units; circles have radius 0.22)
+ROW_HEIGHT = 1.3  # least vertical distance between two nodes of a layer
 VALUE_COLOR = "tab:green"
 GRAD_COLOR = "tab:red"
 
 _OP_SYMBOLS = {"neg": "\u2212x", "softmax_ce": "CE", "linear": "xW+b", "sigmoid": "\u03c3", "reshape": "rs"}
+
+
+def _half_width(leaf):
+    """Half the width of an input's box (it grows with the label)."""
+    return max(0.2, 0.07 * len(leaf.label or "in") + 0.08)
 
 
 def _format(arr):
@@ -22,7 +29,7 @@ def _format(arr):
     arr = np.asarray(arr)
     if arr.size == 1:
         return f"{float(arr.reshape(())):.4g}"
-    return "shape " + "\u00d7".join(str(n) for n in arr.shape)
+    return "[" + "\u00d7".join(str(n) for n in arr.shape) + "]"
 
 
 def _layout(root):
@@ -34,7 +41,7 @@ def _layout(root):
     operation that uses it, which keeps wires short. Rows, column by column
     from the output leftwards: each node wants the mean height of the nodes
     that use it (operands of one operation in operand order, top to bottom),
-    then nodes are pushed apart to at least one unit. No randomness: the
+    then nodes are pushed apart to at least ``ROW_HEIGHT``. No randomness: the
     same graph always gets the same picture.
     """
     from ..autograd import Tensor, _topological_order
@@ -75,10 +82,10 @@ def _layout(root):
         targets = [wanted(node)[0] for node in ranked]
         ys = []
         for t in targets:
-            ys.append(t if not ys else min(t, ys[-1] - 1.0))
+            ys.append(t if not ys else min(t, ys[-1] - ROW_HEIGHT))
         shift = (sum(targets) - sum(ys)) / len(ys)  # keep the column centred on what it wanted
         for node, y in zip(ranked, ys):
-            pos[id(node)] = (float(x), y + shift)
+            pos[id(node)] = (COLUMN_WIDTH * x, y + shift)
     return order, pos
 
 
@@ -109,13 +116,14 @@ def draw_graph(tensor, ax=None):
 
     Notes
     -----
-    The layout is layered, as in CS231n's circuit diagrams: inputs on the left
-    (layer 0), each operation one layer right of its deepest operand, the
-    output on the far right. Each wire carries the value of the node it leaves
-    (above, green) and :math:`\\partial L/\\partial(\\text{that node})`
-    (below, red), so reading the red numbers from right to left replays the
-    backward pass. Arrays are shown by their shape. Constants (numbers and
-    arrays mixed with Tensors) are not nodes and do not appear.
+    The layout is layered, as in CS231n's circuit diagrams: each operation
+    one layer right of its deepest operand, each input just left of the
+    first operation using it, the output on the far right. Each wire carries
+    the value of the node it leaves (above, green) and
+    :math:`\\partial L/\\partial(\\text{that node})` (below, red), so reading
+    the red numbers from right to left replays the backward pass. Arrays are
+    shown by their shape, e.g. ``[32×10]``. Constants (numbers and arrays
+    mixed with Tensors) are not nodes and do not appear.
 
     Examples
     --------
@@ -133,8 +141,8 @@ def draw_graph(tensor, ax=None):
     order, pos = _layout(tensor)
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
-    n_layers, y_low, y_high = max(xs), min(ys), max(ys)
-    ax = new_axes(ax, figsize=(1.9 * (n_layers + 2), 1.2 * (y_high - y_low) + 1.6))
+    x_last, y_low, y_high = max(xs), min(ys), max(ys)
+    ax = new_axes(ax, figsize=(0.75 * (x_last + 2.5), 0.75 * (y_high - y_low) + 1.4))
     radius = 0.22
 
     def wire(start, end, node, rad=0.0):
@@ -155,14 +163,16 @@ def draw_graph(tensor, ax=None):
         x, y = pos[id(node)]
         if node.parents:
             ax.add_patch(Circle((x, y), radius, facecolor="white", edgecolor="0.2", lw=1.3, zorder=3))
-            ax.text(x, y, _OP_SYMBOLS.get(node.op, node.op), ha="center", va="center", fontsize=10, zorder=4)
+            symbol = _OP_SYMBOLS.get(node.op, node.op)
+            ax.text(x, y, symbol, ha="center", va="center", fontsize=10 if len(symbol) <= 2 else 7.5, zorder=4)
             if node.label:
                 ax.text(x, y + radius + 0.05, node.label, ha="center", va="bottom", fontsize=9,
                         style="italic", zorder=4)
         else:
-            ax.add_patch(FancyBboxPatch((x - 0.18, y - 0.11), 0.36, 0.22, boxstyle="round,pad=0.02",
+            name, half = node.label or "in", _half_width(node)
+            ax.add_patch(FancyBboxPatch((x - half, y - 0.13), 2 * half, 0.26, boxstyle="round,pad=0.02",
                                         facecolor="0.93", edgecolor="0.4", zorder=3))
-            ax.text(x, y, node.label or "in", ha="center", va="center", fontsize=10, zorder=4)
+            ax.text(x, y, name, ha="center", va="center", fontsize=10, zorder=4)
         drawn = {}
         for parent in node.parents:
             px, py = pos[id(parent)]
@@ -171,18 +181,18 @@ def draw_graph(tensor, ax=None):
             rad = 0.0
             if copies or node.parents.count(parent) > 1:
                 rad = (-0.45, 0.45, -0.8, 0.8)[copies % 4]
-            elif x - px > 1:  # skips a column: bend over the gates in between
+            elif x - px > 1.5 * COLUMN_WIDTH:  # skips a column: bend over the gates in between
                 rad = -0.3
-            start = (px + (radius if parent.parents else 0.2), py)
+            start = (px + (radius if parent.parents else _half_width(parent)), py)
             wire(start, (x - radius, y), parent, rad)
 
     # The output's own wire, carrying its value and the seed gradient.
     x, y = pos[id(tensor)]
-    wire((x + (radius if tensor.parents else 0.2), y), (x + 0.9, y), tensor)
+    wire((x + (radius if tensor.parents else _half_width(tensor)), y), (x + 0.9 * COLUMN_WIDTH, y), tensor)
     if tensor.label:
-        ax.text(x + 0.95, y, tensor.label, ha="left", va="center", fontsize=10, style="italic")
+        ax.text(x + 0.95 * COLUMN_WIDTH, y, tensor.label, ha="left", va="center", fontsize=10, style="italic")
 
-    ax.set_xlim(-0.5, n_layers + 1.3)
+    ax.set_xlim(-0.5, x_last + 1.3 * COLUMN_WIDTH)
     ax.set_ylim(y_low - 0.8, y_high + 0.8)
     ax.set_aspect("equal")
     ax.set_axis_off()
