@@ -270,7 +270,8 @@ _CSS = """
 #ID .gd-explorer-ignored{opacity:.45}
 #ID .gd-explorer-figure{display:flex;flex-wrap:wrap;gap:6px;background:#fff;color:#222;border-radius:6px;padding:6px}
 #ID .gd-explorer-contour{position:relative;flex:1 1 300px;max-width:400px;aspect-ratio:4/3}
-#ID .gd-explorer-contour img{position:absolute;left:0;top:0;width:100%;height:100%;display:none;filter:none;margin:0}
+#ID .gd-explorer-contour img{position:absolute;left:0;top:0;width:100%;height:100%;display:none;filter:none;margin:0;
+padding:0;border:0;border-radius:0;background:none;box-shadow:none;max-width:none}
 #ID .gd-explorer-contour img.gd-explorer-current{display:block}
 #ID .gd-explorer-contour svg{position:absolute;left:0;top:0;width:100%;height:100%}
 #ID svg.gd-explorer-loss{flex:1 1 240px;max-width:320px;aspect-ratio:320/300;font-size:10px;font-family:sans-serif}
