@@ -26,7 +26,10 @@ def page_file(tmp_path_factory):
     second = explore("saddle", "adam", sliders={"learning_rate": [0.01, 0.1]},
                      starts=[[-1.5, 0.01], [-1.0, 0.5]], steps=60)
     path = tmp_path_factory.mktemp("explorer") / "two_explorers.html"
-    path.write_text('<!doctype html><html><head><meta charset="utf-8"></head><body>'
+    # a theme's generic image rule (pydata-sphinx-theme pads output images in dark mode) must not move the image
+    # away from the trajectory overlay
+    theme = "<style>img{padding:.5rem;border:3px solid #888;background:#ccc;max-width:90%}</style>"
+    path.write_text('<!doctype html><html><head><meta charset="utf-8">' + theme + '</head><body>'
                     + first.to_html() + second.to_html() + "</body></html>", encoding="utf-8")
     return path
 
@@ -55,6 +58,9 @@ def test_sliders_and_dropdowns_change_only_their_own_explorer(browser, page_file
     path1, path2 = one.locator("polyline.gd-explorer-path"), two.locator("polyline.gd-explorer-path")
     before1, before2 = path1.get_attribute("points"), path2.get_attribute("points")
     assert len(before1.split()) > 10 and len(before2.split()) > 1  # drawn on load
+    img = one.locator("img.gd-explorer-current").bounding_box()
+    overlay = one.locator(".gd-explorer-contour svg").bounding_box()
+    assert all(abs(img[k] - overlay[k]) < 0.5 for k in ("x", "y", "width", "height")), (img, overlay)
 
     lr = one.locator('input[type="range"]').first
     lr.focus()
