@@ -79,8 +79,10 @@ def test_a_slider_some_optimizers_ignore_is_allowed_and_shares_their_runs():
 
 
 # --- the runs ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("name, cls, extra", [("momentum", gd.Momentum, {"mu": 0.8}), ("nesterov", gd.Nesterov, {"mu": 0.8}),
-                                              ("adam", gd.Adam, {"beta1": 0.8}), ("rmsprop", gd.RMSProp, {"decay_rate": 0.8})])
+@pytest.mark.parametrize("name, cls, extra", [
+    ("momentum", gd.Momentum, {"mu": 0.8}), ("nesterov", gd.Nesterov, {"mu": 0.8}),
+    ("adam", gd.Adam, {"beta1": 0.8}), ("rmsprop", gd.RMSProp, {"decay_rate": 0.8}),
+])
 def test_runs_equal_minimize_with_the_same_optimizer(name, cls, extra):
     (hp, value), = extra.items()
     fixed = {"eps": 1e-6} if name in ("adam", "rmsprop") else {}
