@@ -13,9 +13,19 @@ HTML with inline JS for the static website).
 """
 from __future__ import annotations
 
+import math
+import numbers
+
 from .frames import MAX_FRAMES, MAX_STEPS, OPTIMIZERS, Grid, Run
 
 __all__ = ["explore", "Explorer", "Grid", "Run", "OPTIMIZERS", "MAX_FRAMES", "MAX_STEPS"]
+
+
+def _same(grid_value, value):
+    """A grid value equals ``value`` (floats up to rounding, so ``0.1 * 3`` finds ``0.3``)."""
+    if isinstance(grid_value, numbers.Real) and isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return math.isclose(grid_value, value, rel_tol=1e-9, abs_tol=1e-15)
+    return grid_value == value
 
 
 class Explorer:
@@ -89,7 +99,7 @@ class Explorer:
                 raise ValueError(f"Invalid choice: {name!r} (must be one of {names})")
             a = names.index(name)
             _, values, labels = self.grid.axes[a]
-            matches = [i for i, v in enumerate(values) if v == value or labels[i] == value]
+            matches = [i for i, v in enumerate(values) if _same(v, value) or labels[i] == value]
             if not matches:
                 raise ValueError(f"Invalid {name}: {value!r} (must be one of {values})")
             setting[a] = matches[0]
