@@ -174,3 +174,53 @@ def test_student_notebook_stops_at_first_check_with_a_sentence(path, converted):
     assert err.ename == "ExerciseNotImplemented"
     assert re.match(r"\w+ is not written yet: it raised NotImplementedError \(write \w+: .{10,}\)\. Replace",
                     err.evalue), err.evalue
+
+
+def _leaked(teacher, pupil):
+    """Answer lines of the teacher's solution cells that appear in the pupil's notebook."""
+    given = {line.strip() for c in teacher.cells if "solution" not in tags(c) for line in c.source.split("\n")}
+    pupil_lines = {line.strip() for c in pupil.cells for line in c.source.split("\n")}
+    return [line for c in teacher.cells if "solution" in tags(c)
+            for line in _solution_body_lines(c.source) if line in pupil_lines and line not in given]
+
+
+def test_leak_detector_detects_a_leak():
+    # the detector used above is not vacuous: a "student" notebook that keeps the solutions is caught
+    teacher = nbformat.read(LABS[0], as_version=4)
+    assert _leaked(teacher, student.student_notebook(teacher)) == []
+    assert len(_leaked(teacher, teacher)) >= 10
+
+
+@pytest.mark.parametrize("path", LABS, ids=[p.stem for p in LABS])
+def test_each_check_in_turn_says_which_exercise_is_missing(path):
+    """A student who has done exercises 1..k (and not k+1) is stopped by check k+1, naming it.
+
+    Runs in-process (no kernel): the cells are executed in order in one namespace, the magics dropped."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from gdlib.checks import ExerciseNotImplemented
+
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    solutions = [i for i, c in enumerate(code) if "solution" in tags(c)]
+    checks_at = [i for i, c in enumerate(code) if "check" in tags(c)]
+    assert len(solutions) == len(checks_at)
+    for k, sol in enumerate(solutions):
+        names = [n.name for n in ast.parse(code[sol].source).body if isinstance(n, ast.FunctionDef)]
+        ns = {"__name__": "__lab__"}
+        stopped = None
+        for i, cell in enumerate(code[: checks_at[k] + 1]):
+            src = cell.source if i not in solutions[k:] else student.stub_source(cell.source)
+            src = "\n".join(line for line in src.split("\n") if not line.lstrip().startswith("%"))
+            try:
+                exec(compile(src, f"<{path.stem} cell {i}>", "exec"), ns)
+            except ExerciseNotImplemented as exc:
+                stopped = (i, str(exc))
+                break
+            finally:
+                plt.close("all")
+        assert stopped is not None and stopped[0] == checks_at[k], f"exercise {k + 1} of {path.name}"
+        assert re.match(rf"({'|'.join(names)}) is not written yet", stopped[1]), stopped[1]
