@@ -280,8 +280,8 @@ def cosine_decay(learning_rate: float, total_steps: int, final_learning_rate: fl
     Notes
     -----
     Loshchilov and Hutter's SGDR without restarts; optax's ``cosine_decay_schedule`` with
-    ``alpha = final/initial``. Note that a rate of 0 at the end is allowed by the schedule, but
-    an optimizer refuses to take a step with it: pick ``final_learning_rate > 0`` or stop at ``T``.
+    ``alpha = final/initial``. With the default final rate of 0, steps from ``T`` on do not move
+    the parameters.
 
     References
     ----------
@@ -334,11 +334,11 @@ def warmup(schedule: Schedule | float, warmup_steps: int, initial_learning_rate:
 
     Notes
     -----
-    With the default initial rate of 0, step 0 has rate 0, which the optimizers refuse
-    (a step with a zero rate is a wasted gradient evaluation, usually a bug). Training loops
-    that start at step 0 should use ``initial_learning_rate > 0``, as ``torch``'s
-    ``LinearLR(start_factor=...)`` does by requiring ``start_factor > 0``. Warm-up is the
-    remedy of Goyal et al. (2017) for large-batch training.
+    With the default initial rate of 0, step 0 does not move the parameters (it still feeds
+    the gradient into the optimizer's buffers: momentum's ``v``, Adam's ``m`` and ``v``).
+    ``torch``'s ``LinearLR`` requires ``start_factor > 0`` and so never has that step; pass
+    ``initial_learning_rate > 0`` for the same behaviour. Warm-up is the remedy of Goyal et
+    al. (2017) for large-batch training.
 
     References
     ----------

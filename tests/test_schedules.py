@@ -98,8 +98,13 @@ def test_type_errors():
         gd.constant("0.1")
 
 
-def test_an_optimizer_refuses_the_zero_rate_of_a_default_warmup():
-    opt = gd.SGD(learning_rate=gd.warmup(0.1, warmup_steps=5, initial_learning_rate=0.02))
-    assert opt.learning_rate_at(0) == pytest.approx(0.02)
-    with pytest.raises(ValueError, match="schedule returned 0.0 at step 0"):
-        gd.SGD(learning_rate=gd.warmup(0.1, warmup_steps=5))
+def test_a_default_warmup_starts_with_a_step_that_does_not_move():
+    opt = gd.Momentum(learning_rate=gd.warmup(0.1, warmup_steps=5), mu=0.9)
+    x = np.ones(2)
+    opt.step(x, np.ones(2))
+    np.testing.assert_array_equal(x, np.ones(2))          # rate 0 at step 0
+    assert opt.t == 1 and opt.last_learning_rate == 0.0
+    opt.step(x, np.ones(2))                               # rate 0.02 at step 1
+    np.testing.assert_allclose(x, 1 - 0.02)
+    with pytest.raises(ValueError, match="schedule returned -0.1 at step 0"):
+        gd.SGD(learning_rate=lambda k: -0.1)

@@ -82,7 +82,9 @@ class Optimizer:
         Raises
         ------
         ValueError
-            If a schedule returns a non-finite or non-positive value.
+            If a schedule returns a non-finite or negative value. (A schedule may return 0,
+            as a warm-up from 0 does at step 0: that step then leaves the parameters where they
+            are but still updates the optimizer's buffers. A *constant* rate must be > 0.)
         """
         if not callable(self.learning_rate):
             return self.learning_rate
@@ -92,9 +94,9 @@ class Optimizer:
         except (TypeError, ValueError):
             raise TypeError(f"Invalid learning_rate: schedule returned {value!r} at step {k} "
                             "(must be a real number)") from None
-        if not math.isfinite(value) or value <= 0:
+        if not math.isfinite(value) or value < 0:
             raise ValueError(f"Invalid learning_rate: schedule returned {value} at step {k} "
-                             "(must be finite and > 0)")
+                             "(must be finite and >= 0)")
         return value
 
     def step(self, params, grads) -> None:
