@@ -244,6 +244,7 @@ def check_numerical_gradient(numerical_gradient):
     ...
     gdlib.checks.CheckFailed: numerical_gradient, case 1 (f(x) = sum(x**2) at x = [1, -2, 3]): the gradient is wrong in component 0: expected 2, got -2; every component has the wrong sign; check the sign
     """
+    __tracebackhide__ = True  # noqa: F841 (IPython shows the student's cell and the sentence)
     name = "numerical_gradient"
     cases = _ng_cases()
     for i, (desc, f, x) in enumerate(cases, 1):
@@ -308,6 +309,7 @@ def check_gradient(grad, f, points, name="grad", unpack=False, arg_names=None):
     ...
     gdlib.checks.CheckFailed: circuit_backward at (x, y, z) = [-2, 5, -4]: the gradient is wrong in component 2: expected 3, got -7
     """
+    __tracebackhide__ = True  # noqa: F841 (IPython shows the student's cell and the sentence)
     if not callable(f):
         raise TypeError(f"Invalid f: {f!r} (must be callable)")
     points = [np.asarray(p, dtype=np.float64) for p in points]
@@ -366,6 +368,7 @@ def check_svm_loss_grad(svm_loss_grad):
     >>> check_svm_loss_grad(lambda s, y, delta=1.0: gd.svm_loss(s, y, delta=delta))
     svm_loss_grad: all 5 checks passed
     """
+    __tracebackhide__ = True  # noqa: F841 (IPython shows the student's cell and the sentence)
     name = "svm_loss_grad"
     cases = _svm_cases()
     for i, (desc, scores, y, delta) in enumerate(cases, 1):
@@ -434,6 +437,7 @@ def check_gradient_descent(gradient_descent):
     ...
     gdlib.checks.CheckFailed: gradient_descent, case 1 (...): iterate 1 is wrong in component 0: ...
     """
+    __tracebackhide__ = True  # noqa: F841 (IPython shows the student's cell and the sentence)
     from .functions import Quadratic, Rosenbrock
 
     name = "gradient_descent"
@@ -496,6 +500,7 @@ def check_divergence_threshold(find_divergence_threshold):
     ExerciseNotImplemented
         If the function still raises ``NotImplementedError``.
     """
+    __tracebackhide__ = True  # noqa: F841 (IPython shows the student's cell and the sentence)
     from .functions import Quadratic
 
     name = "find_divergence_threshold"
@@ -617,6 +622,7 @@ def check_momentum_step(momentum_step):
     ...
     gdlib.checks.CheckFailed: momentum_step, step 1 of 6 (...): the returned v is wrong in component 0: ...; the velocity gets minus learning_rate times the gradient: check the sign; ...
     """
+    __tracebackhide__ = True  # noqa: F841 (IPython shows the student's cell and the sentence)
     from .optim import Momentum
 
     bugs = [
@@ -645,6 +651,7 @@ def check_nesterov_step(nesterov_step):
     ExerciseNotImplemented
         If the function still raises ``NotImplementedError``.
     """
+    __tracebackhide__ = True  # noqa: F841 (IPython shows the student's cell and the sentence)
     from .optim import Nesterov
 
     bugs = [
@@ -673,6 +680,7 @@ def check_adagrad_step(adagrad_step):
     ExerciseNotImplemented
         If the function still raises ``NotImplementedError``.
     """
+    __tracebackhide__ = True  # noqa: F841 (IPython shows the student's cell and the sentence)
     from .optim import Adagrad
 
     bugs = [
@@ -712,6 +720,7 @@ def check_rmsprop_step(rmsprop_step):
     ...
     gdlib.checks.CheckFailed: rmsprop_step, step 2 of 6 (...): the returned cache is wrong in component ...; the cache is a moving average: replace it each step instead of adding to it (the course notes' '+=' is a typo)
     """
+    __tracebackhide__ = True  # noqa: F841 (IPython shows the student's cell and the sentence)
     from .optim import RMSProp
 
     def avg(s, dx, h):
@@ -750,6 +759,7 @@ def check_adam_step(adam_step):
     ExerciseNotImplemented
         If the function still raises ``NotImplementedError``.
     """
+    __tracebackhide__ = True  # noqa: F841 (IPython shows the student's cell and the sentence)
     from .optim import Adam
 
     def moments(s, dx, h):
@@ -816,6 +826,7 @@ def check_two_layer_backward(two_layer_backward):
     ExerciseNotImplemented
         If the function still raises ``NotImplementedError``.
     """
+    __tracebackhide__ = True  # noqa: F841 (IPython shows the student's cell and the sentence)
     name = "two_layer_backward"
     cases = _two_layer_cases()
     for i, (desc, X, y, W1, b1, W2, b2) in enumerate(cases, 1):
@@ -876,6 +887,7 @@ def check_schedule(make_schedule, reference, settings, steps=(0, 1, 2, 5, 10, 37
     ExerciseNotImplemented
         If the factory or the schedule still raises ``NotImplementedError``.
     """
+    __tracebackhide__ = True  # noqa: F841 (IPython shows the student's cell and the sentence)
     from . import schedules as _schedules
 
     ref_factory = getattr(_schedules, reference, None)
@@ -932,6 +944,7 @@ def check_accuracy(accuracy, target, what="accuracy", hint="", name=None):
     >>> check_accuracy(0.97, 0.95, what="spiral training accuracy")
     spiral training accuracy: 0.970 >= 0.950, check passed
     """
+    __tracebackhide__ = True  # noqa: F841 (IPython shows the student's cell and the sentence)
     if not isinstance(target, numbers.Real) or not 0 < target <= 1:
         raise ValueError(f"Invalid target: {target!r} (must be in (0, 1])")
     if callable(accuracy):
@@ -970,6 +983,7 @@ def check_digits_training(train_digits, make_schedule, epochs, target, seed=0):
     ExerciseNotImplemented
         If either function still raises ``NotImplementedError``.
     """
+    __tracebackhide__ = True  # noqa: F841 (IPython shows the student's cell and the sentence)
     from .data import digits
     from .nn import accuracy
 
