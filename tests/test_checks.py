@@ -424,13 +424,16 @@ def test_check_digits_training_refuses_a_constant_schedule():
 
     with pytest.raises(CheckFailed, match="the schedule is constant"):
         checks.check_digits_training(train, lambda total: (lambda step: 0.1), epochs=2, target=0.9)
+    with pytest.raises(CheckFailed, match=r"rates at steps \[0, 1, 21, 43, 85\] are \[0.1, -0.1, .*must be finite and >= 0"):
+        checks.check_digits_training(train, lambda total: (lambda step: 0.1 if step == 0 else -0.1), epochs=2,
+                                     target=0.9)
     with pytest.raises(ExerciseNotImplemented, match="make_schedule is not written yet"):
         checks.check_digits_training(train, not_done, epochs=2, target=0.9)
 
 
 def test_check_digits_training_end_to_end(capsys):
-    def make_schedule(total_steps):
-        return gd.schedules.cosine_decay(0.1, total_steps)
+    def make_schedule(total_steps):  # a warmup from 0 is allowed (the optimizers accept a rate of 0 then)
+        return gd.schedules.warmup(gd.schedules.cosine_decay(0.1, total_steps - 10), 10)
 
     def train(X, y, schedule, epochs):
         model = gd.MLP([64, 64, 10], seed=0)
