@@ -46,6 +46,10 @@ __all__ = ["Tensor", "tensor", "LogDomainWarning"]
 
 _float64 = np.float64
 _ndarray = np.ndarray
+# The ufunc reductions themselves: ndarray.sum/max go through a Python wrapper first (~1 us each),
+# which is a noticeable share of a small network's step.
+_sum_reduce = np.add.reduce
+_max_reduce = np.maximum.reduce
 
 
 class LogDomainWarning(UserWarning):
@@ -85,10 +89,10 @@ def _unbroadcast(g, shape):
         return g
     extra = g.ndim - len(shape)
     if extra:
-        g = g.sum(axis=tuple(range(extra)))
+        g = _sum_reduce(g, axis=tuple(range(extra)))
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
     if stretched:
-        g = g.sum(axis=stretched, keepdims=True)
+        g = _sum_reduce(g, axis=stretched, keepdims=True)
     return g
 
 
@@ -482,12 +486,13 @@ class Tensor:
         """
         x = self.data
         axes = _normalize_axis(axis, x.ndim)
-        data = np.sum(x, axis=axes, keepdims=keepdims)
+        data = _sum_reduce(x, axis=axes, keepdims=keepdims)
         shape = x.shape
+        kept_shape = _kept_shape(shape, axes)
 
         def backward(g):
-            if not keepdims and axes is not None:
-                g = np.expand_dims(g, axes)
+            if not keepdims:
+                g = g.reshape(kept_shape)
             _accumulate(self, _expand(g, shape))
 
         return _node(data, (self,), "sum", backward if self.requires_grad else None)
@@ -508,12 +513,13 @@ class Tensor:
         count = x.size if axes is None else int(np.prod([x.shape[i] for i in axes]))
         if count == 0:
             raise ValueError(f"mean over an empty selection (shape {x.shape}, axis={axis!r})")
-        data = np.sum(x, axis=axes, keepdims=keepdims) / count
+        data = _sum_reduce(x, axis=axes, keepdims=keepdims) / count
         shape = x.shape
+        kept_shape = _kept_shape(shape, axes)
 
         def backward(g):
-            if not keepdims and axes is not None:
-                g = np.expand_dims(g, axes)
+            if not keepdims:
+                g = g.reshape(kept_shape)
             _accumulate(self, _expand(g / count, shape))
 
         return _node(data, (self,), "mean", backward if self.requires_grad else None)
@@ -533,12 +539,12 @@ class Tensor:
         if x.size == 0:
             raise ValueError(f"max of an empty Tensor (shape {x.shape})")
         axes = _normalize_axis(axis, x.ndim)
-        kept = np.max(x, axis=axes, keepdims=True)
+        kept = _max_reduce(x, axis=axes, keepdims=True)
         data = kept if keepdims else (np.squeeze(kept, axis=axes) if axes is not None else kept.reshape(()))
 
         def backward(g):
             if not keepdims:
-                g = np.expand_dims(g, axes) if axes is not None else np.reshape(g, kept.shape)
+                g = g.reshape(kept.shape)
             mask = x == kept
             share = mask / mask.sum(axis=axes, keepdims=True)
             _accumulate(self, share * g)
@@ -751,6 +757,13 @@ def _normalize_axis(axis, ndim):
     return tuple(sorted(out))
 
 
+def _kept_shape(shape, axes):
+    """``shape`` with the reduced ``axes`` (``None``: all) kept as length 1, as ``keepdims=True`` gives."""
+    if axes is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
 def _is_advanced_index(idx):
     """True when ``idx`` uses integer/boolean arrays (then repeated positions must add up)."""
     parts = idx if isinstance(idx, tuple) else (idx,)
@@ -812,7 +825,7 @@ def _linear(x, W, b):
         if W.requires_grad:
             _accumulate(W, xd.T @ g)
         if b.requires_grad:
-            _accumulate(b, g.sum(axis=0))
+            _accumulate(b, _sum_reduce(g, axis=0))
 
     needed = x.requires_grad or W.requires_grad or b.requires_grad
     return _node(data, (x, W, b), "linear", backward if needed else None)
@@ -829,10 +842,10 @@ def _softmax_cross_entropy(scores, y):
     s = scores.data
     n = s.shape[0]
     rows = np.arange(n)
-    shifted = s - s.max(axis=1, keepdims=True)
+    shifted = s - _max_reduce(s, axis=1, keepdims=True)
     e = np.exp(shifted)
-    sum_e = e.sum(axis=1)
-    data = np.asarray((np.log(sum_e).sum() - shifted[rows, y].sum()) / n)
+    sum_e = _sum_reduce(e, axis=1)
+    data = np.asarray(_sum_reduce(np.log(sum_e) - shifted[rows, y]) / n)
 
     def backward(g):
         p = e / sum_e[:, None]

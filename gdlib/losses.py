@@ -73,7 +73,7 @@ def _check_labels(y, n_samples, n_classes):
         y_arr.dtype == np.int64
         and y_arr.shape == (n_samples,)
         and n_samples > 0
-        and y_arr.view(np.uint64).max() < n_classes
+        and np.maximum.reduce(y_arr.view(np.uint64)) < n_classes
     ):
         return y_arr
     if y_arr.dtype == bool or not (
