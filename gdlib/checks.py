@@ -269,7 +269,10 @@ def check_numerical_gradient(numerical_gradient):
                 return "the two evaluations are 2h apart: divide by 2h"
             return ""
 
-        _compare(name, "the gradient", expected, got, context, rtol=1e-7, atol=1e-9, hint_fn=hint_fn)
+        matrix_hint = ("x is a matrix here: shift one entry at a time (np.ndindex(x.shape) visits them all), "
+                       "not whole rows" if x.ndim > 1 else "")
+        _compare(name, "the gradient", expected, got, context, hint=matrix_hint, rtol=1e-7, atol=1e-9,
+                 hint_fn=hint_fn)
     _passed(name, len(cases))
 
 
@@ -465,6 +468,11 @@ def check_gradient_descent(gradient_descent):
             raise CheckFailed(
                 f"{name}{context}: you returned {got.shape[0]} points, expected {expected.shape[0]}: "
                 f"x0 first, then one point per step"
+            )
+        if got is not None and got.ndim == 1 and expected.shape[0] > 1:
+            raise CheckFailed(
+                f"{name}{context}: you returned one point of shape {got.shape}; return every iterate, x0 first, "
+                f"as an array of shape {expected.shape} (n_steps + 1 rows)"
             )
         got = _as_array(name, "the array of iterates", got, expected.shape, context)
         if not np.allclose(got[0], x0):

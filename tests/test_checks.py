@@ -172,6 +172,24 @@ def test_numerical_gradient_modifying_x():
         checks.check_numerical_gradient(sloppy)
 
 
+def test_numerical_gradient_rows_instead_of_entries():
+    def rows(f, x, h=1e-5):
+        x = np.array(x, dtype=float)
+        g = np.zeros_like(x)
+        for i in range(len(x)):
+            old = x[i].copy()
+            x[i] = old + h
+            fp = f(x)
+            x[i] = old - h
+            fm = f(x)
+            x[i] = old
+            g[i] = (fp - fm) / (2 * h)
+        return g
+
+    with pytest.raises(CheckFailed, match=r"case 4 .*entry \(0, 0\): .*shift one entry at a time"):
+        checks.check_numerical_gradient(rows)
+
+
 def test_numerical_gradient_only_first_axis_or_wrong_shape():
     def rows_only(f, x, h=1e-5):
         return ng_loop(f, x, h).ravel()
@@ -251,6 +269,10 @@ def test_gradient_descent_count_and_x0():
     with pytest.raises(CheckFailed, match="you returned 20 points, expected 21: x0 first, then one point per step"):
         checks.check_gradient_descent(lambda grad, x0, learning_rate, n_steps: gradient_descent(
             grad, x0, learning_rate, n_steps)[1:])
+
+    with pytest.raises(CheckFailed, match=r"you returned one point of shape \(2,\); return every iterate"):
+        checks.check_gradient_descent(lambda grad, x0, learning_rate, n_steps: gradient_descent(
+            grad, x0, learning_rate, n_steps)[-1])
 
     def in_place(grad, x0, learning_rate, n_steps):
         xs = [x0.copy()]
