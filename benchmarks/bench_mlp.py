@@ -8,13 +8,16 @@
 Data: digits-sized, 1347 training samples of 64 features and 10 classes
 (scikit-learn's digits when available, else seeded random data of that size).
 Batch size 32, learning rate 0.1, float64 everywhere (numpy's default; torch
-is told to use it too), the same minibatch order for all three. Reports the
-median (and the fastest) over several epochs after one warm-up epoch; the three take turns
+is told to use it too), the same minibatch order for all three, one BLAS/torch
+thread unless ``--threads`` says otherwise. Reports the median (and the
+fastest) over several epochs after one warm-up epoch; the three take turns
 epoch by epoch so that load from other processes affects them alike.
+``--clock cpu`` measures CPU time instead of wall time (steadier on a
+shared machine).
 
 Run::
 
-    python benchmarks/bench_mlp.py [--epochs 7] [--profile] [--torch-threads N]
+    python benchmarks/bench_mlp.py [--epochs 7] [--profile] [--clock wall|cpu] [--threads N]
 
 ``--profile`` also prints the cProfile top entries of one gdlib epoch.
 """
@@ -146,7 +149,7 @@ def make_torch(params):
     return epoch
 
 
-def time_epochs(epoch_fns, X, y, orders):
+def time_epochs(epoch_fns, X, y, orders, clock=time.perf_counter):
     """Median epoch time and final loss of each implementation.
 
     The implementations take turns epoch by epoch (gdlib, numpy, torch, gdlib,
@@ -158,9 +161,9 @@ def time_epochs(epoch_fns, X, y, orders):
     losses = {}
     for k, batches in enumerate(orders):
         for name, fn in epoch_fns.items():
-            start = time.perf_counter()
+            start = clock()
             losses[name] = fn(X, y, batches)
-            elapsed = time.perf_counter() - start
+            elapsed = clock() - start
             if k > 0:
                 times[name].append(elapsed)
     return {name: (statistics.median(ts), min(ts), losses[name]) for name, ts in times.items()}
@@ -170,14 +173,27 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=7, help="timed epochs (after one warm-up)")
     parser.add_argument("--profile", action="store_true", help="cProfile one gdlib epoch")
-    parser.add_argument("--torch-threads", type=int, default=None,
-                        help="torch.set_num_threads(N) (default: torch's own choice)")
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                        help="wall: time.perf_counter (default); cpu: time.process_time, the CPU time of "
+                             "all threads of this process, less sensitive to other jobs on a shared machine")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads for numpy's BLAS (through threadpoolctl) and for torch; 0 keeps the "
+                             "libraries' defaults (default 1: at batch 32 the matrices are tiny, and threads "
+                             "cost more than they save, most of all on a machine shared with other jobs)")
     args = parser.parse_args(argv)
-    if args.torch_threads is not None:
+    threads = "library defaults"
+    if args.threads > 0:
+        threads = f"{args.threads} thread(s)"
+        try:
+            from threadpoolctl import threadpool_limits
+
+            threadpool_limits(args.threads)  # kept for the whole run
+        except ImportError:
+            threads = f"BLAS default threads (threadpoolctl missing), torch {args.threads}"
         try:
             import torch
 
-            torch.set_num_threads(args.torch_threads)
+            torch.set_num_threads(args.threads)
         except ImportError:
             pass
 
@@ -186,7 +202,7 @@ def main(argv=None):
     orders = batch_order(len(y), args.epochs + 1)
     params = init_params()
     print(f"data: {source}, X {X.shape}, batch {BATCH_SIZE}, {len(orders[0])} steps/epoch, "
-          f"median of {args.epochs} epochs; numpy {np.__version__}; "
+          f"median of {args.epochs} epochs, {args.clock} clock, {threads}; numpy {np.__version__}; "
           f"load average before {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
 
     fns = {}
@@ -199,10 +215,12 @@ def main(argv=None):
         if name == "pytorch":
             import torch
 
-            name = f"pytorch {torch.__version__} ({torch.get_num_threads()} threads)"
+            n = torch.get_num_threads()
+            name = f"pytorch {torch.__version__} ({n} thread{'s' if n > 1 else ''})"
         fns[name] = fn
     results, fastest = {}, {}
-    for name, (t, t_min, loss) in time_epochs(fns, X, y, orders).items():
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
+    for name, (t, t_min, loss) in time_epochs(fns, X, y, orders, clock).items():
         results[name], fastest[name] = t, t_min
         print(f"{name:14s} {1e3 * t:8.1f} ms/epoch  ({1e6 * t / len(orders[0]):6.1f} us/step; "
               f"fastest epoch {1e3 * t_min:.1f} ms)  loss after {len(orders)} epochs {loss:.6f}")
