@@ -8,6 +8,10 @@ What it does, and why (issue 6: the site works offline and loads nothing from ou
 - Switches sphinx-thebe off. Jupyter Book loads it unconditionally; it adds a script
   naming a CDN URL (twice: a ``THEBE_JS_URL`` redeclaration error on every page) and a
   stylesheet, for a feature the course does not use (live code needs a public Binder).
+- Points links to Font Awesome 4 on a CDN in notebook outputs (matplotlib's animation
+  HTML from ``to_jshtml`` has one, for its buttons) at the copy the site serves.
+- Adds ``tools/site/static/gd-site.css``: a few style fixes (nothing may push a page
+  sideways on a phone).
 - Loads require.js, the ipywidgets html-manager and its shim only on pages that render
   a saved ipywidgets view. myst-nb adds them (with the saved widget state) to every
   notebook page whose kernel created a widget, but the site shows the explorer's
@@ -17,6 +21,7 @@ What it does, and why (issue 6: the site works offline and loads nothing from ou
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +34,9 @@ logger = logging.getLogger(__name__)
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 VENDOR_STAMP = Path("_vendor") / "site" / ".stamp"
+STATIC = Path(__file__).resolve().parent / "static"
+FONT_AWESOME_4 = re.compile(r"https?://[^\s\"']+/font-awesome/4\.\d+\.\d+/css/font-awesome(?:\.min)?\.css")
+FONT_AWESOME_4_SERVED = "_static/gd-vendor/font-awesome/css/font-awesome.min.css"
 
 
 def _drop_thebe(app: Sphinx) -> None:
@@ -45,6 +53,7 @@ def _drop_thebe(app: Sphinx) -> None:
 def _check_vendor(app: Sphinx) -> None:
     if app.builder.format != "html":
         return
+    app.config.html_static_path.append(str(STATIC))
     stamp = Path(app.srcdir) / VENDOR_STAMP
     if not stamp.exists():
         raise ExtensionError(
@@ -58,6 +67,16 @@ def _widget_assets(app: Sphinx) -> set[str]:
     return {"_static/" + path for path in app.config.nb_ipywidgets_js if "://" not in path} | set(
         app.config.nb_ipywidgets_js
     )
+
+
+def _serve_font_awesome(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Point CDN links to Font Awesome 4 in the page body at the served copy."""
+    body = context.get("body")
+    if body and "font-awesome" in body:
+        local = context["pathto"](FONT_AWESOME_4_SERVED, resource=True)
+        context["body"] = FONT_AWESOME_4.sub(local, body)
 
 
 def _prune_widget_scripts(
@@ -82,6 +101,8 @@ def _prune_widget_scripts(
 def setup(app: Sphinx) -> dict[str, Any]:
     _drop_thebe(app)
     app.connect("builder-inited", _check_vendor)
+    app.add_css_file("gd-site.css")
+    app.connect("html-page-context", _serve_font_awesome)
     # after myst-nb's own html-page-context handler (default priority 500) adds the scripts
     app.connect("html-page-context", _prune_widget_scripts, priority=900)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

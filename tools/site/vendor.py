@@ -1,7 +1,8 @@
 """Fetch the site's browser assets at pinned versions and lay them out for Sphinx.
 
-The static site must work with no network (issue 6): MathJax, require.js and the
-ipywidgets html-manager are served from the site itself, never from a CDN. They are
+The static site must work with no network (issue 6): MathJax, require.js, the
+ipywidgets html-manager and Font Awesome 4 (for matplotlib's animations) are served
+from the site itself, never from a CDN. They are
 not committed; this script installs them from the npm registry with ``npm ci`` (the
 versions are pinned by ``tools/site/package-lock.json``) into ``_vendor/npm/`` and
 copies the files the pages use into ``_vendor/site/_static/gd-vendor/``.
@@ -111,6 +112,11 @@ def lay_out(modules: Path) -> None:
         fail(f"no icon fonts found in {dist}")
     for path in fonts:
         copy_tree(path, DEST / "html-manager" / path.name)
+    # Font Awesome 4, which matplotlib's animation HTML (to_jshtml) links from a CDN for its
+    # buttons; gd_site.py points such links at this copy
+    fa = modules / "font-awesome"
+    copy_tree(fa / "css" / "font-awesome.min.css", DEST / "font-awesome" / "css" / "font-awesome.min.css")
+    copy_tree(fa / "fonts", DEST / "font-awesome" / "fonts")
     # the course's own few lines that make the html-manager work with this layout
     copy_tree(SITE / "widgets-shim.js", DEST / "gd-site" / "widgets-shim.js")
     # licences travel with the code
