@@ -127,21 +127,11 @@ def desktop(browser, server):
     ctx.close()
 
 
-@pytest.fixture(scope="module")
-def phone(browser, server):
-    # dark system theme here (the site follows it), light on the desktop: screenshots show both
-    ctx = _context(browser, server, PHONE, is_mobile=True, has_touch=True, device_scale_factor=1,
-                   color_scheme="dark")
-    yield ctx
-    ctx.close()
-
-
 SETTLE_JS = """async () => {
   const views = document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]');
   for (let i = 0; i < 100 && document.querySelectorAll('.widget-subarea > *').length < views.length; i++)
     await new Promise(r => setTimeout(r, 50));
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
-  if (window.MathJax && MathJax.typesetPromise) await MathJax.typesetPromise();
   if (document.fonts) await document.fonts.ready;
   for (const img of document.images) img.loading = 'eager';
   return true;
@@ -258,7 +248,7 @@ def _check_explorers(page) -> list[str]:
 
 
 @pytest.mark.parametrize("rel", PAGES)
-def test_page(rel, server, desktop, phone):
+def test_page(rel, server, desktop):
     url = server + rel
     problems: list[str] = []
     redirect = re.match(r'\s*<meta http-equiv="Refresh" content="0; url=([^"]+)"',
@@ -266,7 +256,7 @@ def test_page(rel, server, desktop, phone):
     if redirect:  # Jupyter Book's index.html only forwards to the root page
         assert (SITE / rel).parent.joinpath(redirect.group(1)).is_file(), f"{rel} redirects to a missing page"
         return
-    d0, p0 = len(desktop.external), len(phone.external)
+    d0 = len(desktop.external)
 
     page, events = _open(desktop, url)
     result = page.evaluate(CHECK_JS)
@@ -274,22 +264,24 @@ def test_page(rel, server, desktop, phone):
         problems += _check_explorers(page)
         page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
     _shot(page, rel, "desktop")
+
+    # the same page on a phone, in the dark theme (the site follows the system's): one load, not two
+    page.set_viewport_size(PHONE)
+    page.emulate_media(color_scheme="dark")
+    page.wait_for_timeout(150)
+    overflow = page.evaluate(OVERFLOW_JS)
+    _shot(page, rel, "phone")
     page.close()
 
-    mobile, mobile_events = _open(phone, url)
-    overflow = mobile.evaluate(OVERFLOW_JS)
-    _shot(mobile, rel, "phone")
-    mobile.close()
-
-    external = sorted(set(desktop.external[d0:] + phone.external[p0:]))
+    external = sorted(set(desktop.external[d0:]))
     if external:
         problems.append(f"requests leaving 127.0.0.1 (blocked): {external[:5]}")
-    failed = sorted(set(events["failed"] + mobile_events["failed"]))
+    failed = sorted(set(events["failed"]))
     failed = [f for f in failed if not any(f.startswith(u + " ") for u in external)]
     if failed:
         problems.append(f"failed requests: {failed[:5]}")
     # a failed load also logs "Failed to load resource" on the console: reported above with its URL
-    errors = sorted(set(events["errors"] + mobile_events["errors"]))
+    errors = sorted(set(events["errors"]))
     errors = [e for e in errors if not _allowed(e) and not e.startswith("console: Failed to load resource")]
     if errors:
         problems.append(f"JavaScript errors: {errors[:5]}")
