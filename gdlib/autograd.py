@@ -806,13 +806,17 @@ def _topological_order(root, everything=False):
 def _linear(x, W, b):
     """``x @ W + b`` as one node (what :class:`gdlib.nn.Linear` computes).
 
-    ``x`` of shape ``(N, n_in)``, ``W`` ``(n_in, n_out)``, ``b`` ``(n_out,)``.
+    ``x`` of shape ``(N, n_in)``, ``W`` ``(n_in, n_out)``, ``b`` ``(n_out,)``
+    (other shapes, e.g. one sample ``x`` of shape ``(n_in,)``, get the composed
+    graph ``x @ W + b``).
     Backward: :math:`\\bar x = \\bar Y W^\\top`, :math:`\\bar W = x^\\top \\bar Y`,
     :math:`\\bar b = \\sum_n \\bar Y_n`, the rules of ``@`` and of broadcast
     ``+`` in one function.
     """
     xd, Wd, bd = x.data, W.data, b.data
-    if xd.ndim != 2 or Wd.ndim != 2 or xd.shape[1] != Wd.shape[0]:
+    if xd.ndim != 2 or Wd.ndim != 2 or bd.shape != Wd.shape[1:]:
+        return x @ W + b  # one sample (1-D x) or other shapes: the general composed graph
+    if xd.shape[1] != Wd.shape[0]:
         raise ValueError(
             f"Shapes {xd.shape} and {Wd.shape} do not match for x @ W (x must be (N, {Wd.shape[0]}))"
         )

@@ -238,6 +238,8 @@ def test_fused_linear_equals_the_composed_graph():
     check_grads(lambda x, w, c: _linear(x, w, c), X, W, b)
     with pytest.raises(ValueError, match=r"\(6, 3\) and \(4, 4\)"):
         _linear(Tensor(X), Tensor(rand((4, 4), 0)), Tensor(b))
+    # One sample (1-D x) falls back to the composed graph, with the same values and gradients.
+    check_grads(lambda x, w, c: _linear(x, w, c), X[0], W, b)
 
 
 @pytest.mark.parametrize("seed", range(4))
