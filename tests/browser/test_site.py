@@ -263,6 +263,7 @@ def test_page(rel, server, desktop):
     if result["n_explorers"]:
         problems += _check_explorers(page)
         page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
+    overflow_desktop = page.evaluate(OVERFLOW_JS)
     _shot(page, rel, "desktop")
 
     # the same page on a phone, in the dark theme (the site follows the system's): one load, not two
@@ -297,6 +298,8 @@ def test_page(rel, server, desktop):
         problems.append(f"internal links to missing files: {missing[:5]}")
     if overflow:
         problems.append(f"page scrolls sideways on a {PHONE['width']} px phone: {overflow}")
+    if overflow_desktop:
+        problems.append(f"page scrolls sideways at {DESKTOP['width']} px: {overflow_desktop}")
     WEIGHTS[rel] = {"html_bytes": result["html_bytes"], "loaded_bytes": result["loaded_bytes"]}
     assert not problems, f"{rel}:\n  " + "\n  ".join(problems)
 

@@ -12,6 +12,10 @@ What it does, and why (issue 6: the site works offline and loads nothing from ou
   HTML from ``to_jshtml`` has one, for its buttons) at the copy the site serves.
 - Adds ``tools/site/static/gd-site.css``: a few style fixes (nothing may push a page
   sideways on a phone).
+- Keeps pydata-sphinx-theme 0.17 from adding its own top bar with a second search
+  field on every page (it defaults ``navbar_persistent`` when the user did not set it,
+  overriding sphinx-book-theme's empty one): on a desktop that bar covered the
+  sidebar's search field. The book theme's article bar keeps a search button.
 - Loads require.js, the ipywidgets html-manager and its shim only on pages that render
   a saved ipywidgets view. myst-nb adds them (with the saved widget state) to every
   notebook page whose kernel created a widget, but the site shows the explorer's
@@ -50,10 +54,17 @@ def _drop_thebe(app: Sphinx) -> None:
     ]
 
 
+def _configure(app: Sphinx, config: Any) -> None:
+    if str(STATIC) not in config.html_static_path:
+        config.html_static_path.append(str(STATIC))
+    options = config.html_theme_options
+    if config.html_theme == "sphinx_book_theme" and "navbar_persistent" not in options:
+        options["navbar_persistent"] = []
+
+
 def _check_vendor(app: Sphinx) -> None:
     if app.builder.format != "html":
         return
-    app.config.html_static_path.append(str(STATIC))
     stamp = Path(app.srcdir) / VENDOR_STAMP
     if not stamp.exists():
         raise ExtensionError(
@@ -100,6 +111,7 @@ def _prune_widget_scripts(
 
 def setup(app: Sphinx) -> dict[str, Any]:
     _drop_thebe(app)
+    app.connect("config-inited", _configure)
     app.connect("builder-inited", _check_vendor)
     app.add_css_file("gd-site.css")
     app.connect("html-page-context", _serve_font_awesome)
