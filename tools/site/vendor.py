@@ -35,8 +35,9 @@ STAMP = OUT / ".stamp"
 # menu's renderer switch, accessibility and speech parts). Other bundles are never used.
 MATHJAX_KEEP = ["tex-mml-chtml.js", "input", "output", "ui", "a11y", "sre"]
 # html-manager: the AMD bundle myst-nb loads, and the icon fonts its CSS points at
-# (webpack emits them beside the bundle under content hashes).
-HTML_MANAGER_SUFFIXES = (".woff2", ".woff", ".ttf", ".eot", ".svg")
+# (webpack emits them beside the bundle under content hashes). Only the formats that
+# browsers of the last decade pick first: the .eot/.svg/.ttf fallbacks are never fetched.
+FONT_SUFFIXES = (".woff2", ".woff")
 
 
 def fail(message: str) -> None:
@@ -107,7 +108,7 @@ def lay_out(modules: Path) -> None:
     copy_tree(modules / "requirejs" / "require.js", DEST / "requirejs" / "require.js")
     dist = modules / "@jupyter-widgets" / "html-manager" / "dist"
     copy_tree(dist / "embed-amd.js", DEST / "html-manager" / "embed-amd.js")
-    fonts = [p for p in dist.iterdir() if p.suffix in HTML_MANAGER_SUFFIXES]
+    fonts = [p for p in dist.iterdir() if p.suffix in FONT_SUFFIXES]
     if not fonts:
         fail(f"no icon fonts found in {dist}")
     for path in fonts:
@@ -116,7 +117,9 @@ def lay_out(modules: Path) -> None:
     # buttons; gd_site.py points such links at this copy
     fa = modules / "font-awesome"
     copy_tree(fa / "css" / "font-awesome.min.css", DEST / "font-awesome" / "css" / "font-awesome.min.css")
-    copy_tree(fa / "fonts", DEST / "font-awesome" / "fonts")
+    for path in (fa / "fonts").iterdir():
+        if path.suffix in FONT_SUFFIXES:
+            copy_tree(path, DEST / "font-awesome" / "fonts" / path.name)
     # the course's own few lines that make the html-manager work with this layout
     copy_tree(SITE / "widgets-shim.js", DEST / "gd-site" / "widgets-shim.js")
     # licences travel with the code
