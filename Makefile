@@ -29,7 +29,7 @@ student: $(STAMP)
 	$(BIN)/python tools/student.py --out _build/student
 
 # npm ci into _vendor/npm, then the served files into _vendor/site; only when missing or out of date
-$(VENDOR_STAMP): tools/site/package.json tools/site/package-lock.json tools/site/vendor.py tools/site/widgets-shim.js
+$(VENDOR_STAMP): tools/site/package.json tools/site/package-lock.json tools/site/vendor.py tools/site/widgets-shim.js | $(STAMP)
 	@command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	  { echo "make vendor: installing npm (apt-get)"; \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm >/dev/null || \
