@@ -59,7 +59,7 @@ browser: $(STAMP)
 	fi
 
 notebooks: $(STAMP)
-	$(BIN)/python -m pytest -q --nbval-lax -n 2 chapters labs
+	$(BIN)/python -m pytest -q --nbval-lax -n 2 --dist loadfile chapters labs
 
 test: unit notebooks book browser
 
