@@ -315,6 +315,15 @@ def test_file_url_renders_math(browser):
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("requestfailed", lambda r: errors.append(f"failed: {r.url}"))
+
+    def route(r):  # from disk too, nothing may be fetched from elsewhere
+        if r.request.url.startswith(("file:", "data:", "blob:")):
+            r.continue_()
+        else:
+            errors.append(f"request leaving the disk: {r.request.url}")
+            r.abort()
+
+    ctx.route("**/*", route)
     page.goto((SITE / rel).as_uri(), wait_until="load")
     page.evaluate(SETTLE_JS)
     result = page.evaluate(CHECK_JS)
