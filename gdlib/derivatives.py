@@ -440,8 +440,9 @@ def relative_error(a, b):
 
     is symmetric and scale-free, unlike :math:`|a - b|` (meaningless without the
     scale of the gradient) or :math:`|a - b| / |a|` (undefined when :math:`a = 0`).
-    CS231n [1]_ adds the two magnitudes instead of taking their max; the two differ by at
-    most a factor 2. Near a stationary point both values are tiny and the ratio is
+    CS231n's notes [1]_ write the max ("or add" the two magnitudes, as its assignment code
+    does, with a floor of ``1e-8`` in the denominator); the two choices differ by at most a
+    factor 2. Near a stationary point both values are tiny and the ratio is
     dominated by round-off: check gradients at generic points.
 
     References
