@@ -347,3 +347,16 @@ def _write_report() -> None:
         "pages": WEIGHTS,
         "screenshots": str(SHOTS.relative_to(ROOT)),
     }, indent=1))
+
+
+def test_search_works_offline(server, desktop):
+    """The search page finds a word that the course uses on many pages, from the local index."""
+    if "search.html" not in PAGES:
+        pytest.skip("the site has no search page")
+    page = desktop.new_page()
+    page.goto(server + "search.html?q=gradient", wait_until="load")
+    results = page.locator("#search-results li")
+    results.first.wait_for(timeout=15000)
+    n = results.count()
+    page.close()
+    assert n >= 3, f"search for 'gradient' found {n} pages"
