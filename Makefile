@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 VENDOR_STAMP := _vendor/site/.stamp
 CHROMIUM     := /usr/bin/chromium
 
-.PHONY: book test unit notebooks build-book clean student vendor browser
+.PHONY: book test unit notebooks build-book clean student vendor browser lab
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ browser: $(STAMP)
 	  echo "(needs root and apt-get: apt-get install -y chromium)"; \
 	  echo "************************************************************************"; \
 	fi
+
+# JupyterLab on the repository, for the labs and chapters (live widgets; see _build/student/ after `make student`)
+lab: $(STAMP) student
+	$(BIN)/jupyter lab
 
 notebooks: $(STAMP)
 	$(BIN)/python -m pytest -q --nbval-lax -n 2 --dist loadfile chapters labs
