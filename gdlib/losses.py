@@ -48,17 +48,27 @@ __all__ = [
 
 
 # ----------------------------------------------------------------------------- checks
+def _real_array(x, name, kinds="iuf"):
+    """``x`` as a float64 array; ``TypeError`` naming ``name`` unless its dtype kind is in ``kinds``.
+
+    (``np.asarray(x, dtype=float)`` would raise numpy's own ``ValueError`` for strings, naming
+    nothing, and silently drop the imaginary part of complex input.)
+    """
+    arr = np.asarray(x)
+    if arr.dtype.kind not in kinds:
+        raise TypeError(f"Invalid {name}: dtype {arr.dtype} (must be a real number array)")
+    return arr.astype(np.float64, copy=False)
+
+
 def _as_scores(scores, name="scores"):
     if type(scores) is np.ndarray and scores.dtype == np.float64 and scores.ndim == 2 and scores.size:
         return scores  # fast path: the training loop's case
-    arr = np.asarray(scores)
-    if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)) or arr.dtype == bool:
-        raise TypeError(f"Invalid {name}: dtype {arr.dtype} (must be a real number array)")
+    arr = _real_array(scores, name)
     if arr.ndim != 2:
         raise ValueError(f"Invalid {name}: shape {arr.shape} (must be 2-D, (N, C))")
     if arr.shape[0] < 1 or arr.shape[1] < 1:
         raise ValueError(f"Invalid {name}: shape {arr.shape} (must have N >= 1 rows and C >= 1 columns)")
-    return arr.astype(np.float64, copy=False)
+    return arr
 
 
 def _check_labels(y, n_samples, n_classes):
@@ -96,6 +106,15 @@ def _check_labels(y, n_samples, n_classes):
     return y_arr.astype(np.int64)
 
 
+def _check_delta(delta):
+    """The SVM margin as a float, finite and > 0."""
+    if isinstance(delta, (bool, np.bool_)) or not isinstance(delta, numbers.Real):
+        raise TypeError(f"Invalid delta: {delta!r} (must be a real number > 0)")
+    if not np.isfinite(delta) or delta <= 0:
+        raise ValueError(f"Invalid delta: {delta!r} (must be finite and > 0)")
+    return float(delta)
+
+
 def _check_reg(reg, W):
     if W is None and (reg == 0.0 and type(reg) in (float, int)):  # fast path: no regularisation
         return 0.0
@@ -131,6 +150,13 @@ def softmax(scores):
     probs : ndarray of the same shape
         Non-negative, each row summing to 1.
 
+    Raises
+    ------
+    TypeError
+        When ``scores`` does not hold real numbers (strings, complex).
+    ValueError
+        When ``scores`` is 0-d or its last axis is empty.
+
     Notes
     -----
     .. math:: \\mathrm{softmax}(s)_j = \\frac{e^{s_j}}{\\sum_k e^{s_k}}
@@ -139,6 +165,9 @@ def softmax(scores):
     Subtracting the row maximum changes nothing mathematically but keeps every
     exponent :math:`\\le 0`, so :math:`e^{s_j - m} \\in (0, 1]` never overflows
     (``exp(1000)`` is ``inf`` in float64) and the denominator is at least 1.
+
+    Same values as ``scipy.special.softmax(scores, axis=-1)`` and
+    ``torch.softmax(scores, dim=-1)``; unlike them it always works in float64.
 
     References
     ----------
@@ -150,9 +179,9 @@ def softmax(scores):
     >>> softmax(np.array([[1000.0, 1000.0], [0.0, np.log(3.0)]])).round(6).tolist()
     [[0.5, 0.5], [0.25, 0.75]]
     """
-    s = np.asarray(scores, dtype=np.float64)
-    if s.ndim == 0:
-        raise ValueError(f"Invalid scores: shape {s.shape} (must have at least 1 dimension)")
+    s = _real_array(scores, "scores")
+    if s.ndim == 0 or s.shape[-1] == 0:
+        raise ValueError(f"Invalid scores: shape {s.shape} (must have at least 1 dimension and C >= 1 classes)")
     shifted = s - s.max(axis=-1, keepdims=True)
     e = np.exp(shifted)
     return e / e.sum(axis=-1, keepdims=True)
@@ -176,8 +205,17 @@ def l2_penalty(W, reg):
 
     Raises
     ------
-    TypeError, ValueError
-        For a negative or non-numeric ``reg``.
+    TypeError
+        For ``W=None``, weights that are not real numbers, or a non-numeric ``reg``.
+    ValueError
+        For a negative or non-finite ``reg``.
+
+    Notes
+    -----
+    :math:`R(W) = \\tfrac12\\lambda\\sum_{k,l} W_{kl}^2`, so :math:`\\partial R/\\partial W = \\lambda W`.
+    With plain gradient descent this is ``torch.optim.SGD``'s ``weight_decay=reg``
+    (which adds ``reg * W`` to the gradient); CS231n's :math:`\\lambda\\sum W^2` is
+    ``reg / 2`` here.
 
     Examples
     --------
@@ -185,8 +223,10 @@ def l2_penalty(W, reg):
     >>> round(loss, 12), dW.tolist()
     (0.25, [[0.1, -0.2]])
     """
+    if W is None:
+        raise TypeError("Invalid W: None (must be an array or a list of arrays)")
     reg = _check_reg(reg, W)
-    arrays = [np.asarray(w, dtype=np.float64) for w in _weight_list(W)]
+    arrays = [_real_array(w, "W") for w in _weight_list(W)]
     loss = 0.5 * reg * sum(float(np.sum(w * w)) for w in arrays)
     grads = [reg * w for w in arrays]
     return loss, (grads if isinstance(W, (list, tuple)) else grads[0])
@@ -213,6 +253,8 @@ def mse_loss(pred, target):
     ------
     ValueError
         When the shapes differ or the arrays are empty.
+    TypeError
+        When ``pred`` or ``target`` does not hold numbers.
 
     Notes
     -----
@@ -225,8 +267,8 @@ def mse_loss(pred, target):
     >>> float(loss), grad.tolist()
     (2.5, [1.0, -2.0])
     """
-    p = np.asarray(pred, dtype=np.float64)
-    t = np.asarray(target, dtype=np.float64)
+    p = _real_array(pred, "pred", kinds="biuf")
+    t = _real_array(target, "target", kinds="biuf")
     if p.shape != t.shape:
         raise ValueError(f"Invalid target: shape {t.shape} (must equal pred's shape {p.shape})")
     if p.size == 0:
@@ -287,6 +329,10 @@ def svm_loss(scores, y, delta=1.0, reg=0.0, W=None):
     subgradient 0 there (strict inequality). Through :math:`s = XW` this gives
     CS231n's :math:`dW = X^\\top\\,\\partial L/\\partial s`.
 
+    ``torch.nn.MultiMarginLoss(p=1, margin=delta)`` uses the same hinge terms but
+    also divides each sample's sum by the number of classes :math:`C`: its loss
+    and gradient are this function's divided by :math:`C`.
+
     References
     ----------
     .. [1] CS231n, "Linear classification: Multiclass Support Vector Machine loss",
@@ -307,10 +353,7 @@ def svm_loss(scores, y, delta=1.0, reg=0.0, W=None):
     s = _as_scores(scores)
     n, c = s.shape
     y = _check_labels(y, n, c)
-    if isinstance(delta, (bool, np.bool_)) or not isinstance(delta, numbers.Real):
-        raise TypeError(f"Invalid delta: {delta!r} (must be a real number > 0)")
-    if not np.isfinite(delta) or delta <= 0:
-        raise ValueError(f"Invalid delta: {delta!r} (must be finite and > 0)")
+    delta = _check_delta(delta)
     reg = _check_reg(reg, W)
     rows = np.arange(n)
     margins = s - s[rows, y][:, None] + delta
@@ -364,6 +407,9 @@ def softmax_cross_entropy(scores, y, reg=0.0, W=None):
     loss and no warning. Differentiating,
     :math:`\\partial L/\\partial s_{ij} = (p_{ij} - \\mathbb 1[j = y_i]) / N` with
     :math:`p_i = \\mathrm{softmax}(s_i)`.
+
+    Equals ``torch.nn.functional.cross_entropy(scores, y)`` with its default
+    ``reduction="mean"`` (CS231n's softmax loss without the penalty).
 
     References
     ----------
@@ -529,10 +575,7 @@ def tensor_svm_loss(scores, y, delta=1.0, reg=0.0, W=None):
     s = _tensor(scores)
     n, c = _as_scores(s.data).shape
     y = _check_labels(y, n, c)
-    if isinstance(delta, (bool, np.bool_)) or not isinstance(delta, numbers.Real):
-        raise TypeError(f"Invalid delta: {delta!r} (must be a real number > 0)")
-    if not np.isfinite(delta) or delta <= 0:
-        raise ValueError(f"Invalid delta: {delta!r} (must be finite and > 0)")
+    delta = _check_delta(delta)
     reg = _check_reg(reg, W)
     onehot = _onehot(y, n, c)
     correct = (s * onehot).sum(axis=1, keepdims=True)

@@ -242,3 +242,30 @@ def test_integral_float_labels_accepted_and_bad_scores_rejected():
         losses.svm_loss(np.zeros(3), [0])
     with pytest.raises(ValueError, match="delta"):
         losses.svm_loss(np.zeros((1, 3)), [0], delta=0.0)
+
+
+# ----------------------------------------------------------------------------- review: bad input
+def test_l2_penalty_without_weights_is_a_type_error_not_an_index_error():
+    with pytest.raises(TypeError, match="Invalid W: None"):
+        losses.l2_penalty(None, reg=0.0)
+
+
+@pytest.mark.parametrize(
+    "call, exc, pattern",
+    [
+        (lambda: losses.softmax(np.array(["a", "b"])), TypeError, "Invalid scores: dtype"),
+        (lambda: losses.softmax(np.array([1.0 + 2.0j])), TypeError, "Invalid scores: dtype"),
+        (lambda: losses.softmax(np.zeros((2, 0))), ValueError, r"Invalid scores: shape \(2, 0\)"),
+        (lambda: losses.softmax(3.0), ValueError, r"Invalid scores: shape \(\)"),
+        (lambda: losses.mse_loss(["a"], ["b"]), TypeError, "Invalid pred: dtype"),
+        (lambda: losses.mse_loss([1.0], ["b"]), TypeError, "Invalid target: dtype"),
+    ],
+)
+def test_softmax_and_mse_name_the_bad_argument(call, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        call()
+
+
+def test_softmax_keeps_1d_and_integer_input():
+    np.testing.assert_allclose(losses.softmax([0, 0]), [0.5, 0.5])
+    np.testing.assert_allclose(losses.softmax(np.array([[1000, 1000]])), [[0.5, 0.5]])
