@@ -202,3 +202,18 @@ def test_plot_gradient_field_points_downhill():
     np.testing.assert_allclose(np.asarray(q2.U).ravel(), -U)
     with pytest.raises(TypeError, match="Invalid f"):
         plot_gradient_field(lambda p: p[..., 0], window=((0, 1), (0, 1)))
+
+
+def test_refused_plot_surface_opens_no_figure():
+    plt.close("all")
+    with pytest.raises(ValueError, match="dim"):
+        plot_surface(Rosenbrock(dim=3))
+    with pytest.raises(ValueError, match="Invalid n"):
+        plot_surface("quadratic", n=1)
+    assert plt.get_fignums() == []
+
+
+@pytest.mark.parametrize("f_min", [float("inf"), float("nan")])
+def test_plot_losses_non_finite_f_min_is_a_value_error(f_min):
+    with pytest.raises(ValueError, match="Invalid f_min"):
+        plot_losses([1.0, 2.0], f_min=f_min)

@@ -52,7 +52,7 @@ def plot_losses(trajs, ax=None, log=True, labels=None, f_min=None):
     Raises
     ------
     ValueError
-        If a run is not 1-D, or ``labels`` has the wrong length.
+        If a run is not 1-D, ``labels`` has the wrong length, or ``f_min`` is not finite.
     TypeError
         If ``f_min`` is not a number.
 
@@ -89,8 +89,10 @@ def plot_losses(trajs, ax=None, log=True, labels=None, f_min=None):
         if len(labels) != len(runs):
             raise ValueError(f"Invalid labels: {len(labels)} labels for {len(runs)} runs")
     if f_min is not None:
-        if isinstance(f_min, bool) or not isinstance(f_min, numbers.Real) or not np.isfinite(f_min):
+        if isinstance(f_min, bool) or not isinstance(f_min, numbers.Real):
             raise TypeError(f"Invalid f_min: {f_min!r} (must be a finite number or None)")
+        if not np.isfinite(f_min):
+            raise ValueError(f"Invalid f_min: {f_min!r} (must be finite)")
         f_min = float(f_min)
     ys = []
     for k, run in enumerate(runs):

@@ -43,10 +43,10 @@ def plot_surface(f, ax=None, n=60, window=None):
     ('3d', '$f(x)$')
     >>> plt.close("all")
     """
-    ax = new_axes(ax, projection="3d", figsize=(6.5, 5.0))
     f = resolve_function(f)
     window = resolve_window(f, window)
     n = check_n(n)
+    ax = new_axes(ax, projection="3d", figsize=(6.5, 5.0))  # after the checks: a refused call opens no figure
     X, Y, P = grid(window, n)
     Z = evaluate(f, P)
     Z = np.where(np.isfinite(Z), Z, np.nan)
