@@ -420,9 +420,7 @@ class Tensor:
 
     def sigmoid(self):
         """:math:`\\sigma(x) = 1/(1 + e^{-x})`, computed without overflow; derivative :math:`\\sigma(1-\\sigma)`."""
-        x = self.data
-        e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
-        y = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+        y = _sigmoid(self.data)
         return self._unary(y, "sigmoid", lambda: y * (1.0 - y))
 
     def exp(self):
@@ -526,6 +524,12 @@ class Tensor:
 
     def max(self, axis=None, keepdims=False):
         """Maximum over ``axis``; the gradient goes to the maximal entries (split equally among ties).
+
+        Notes
+        -----
+        The split among ties is ``torch.amax``'s rule; ``torch.max(x, dim)``
+        instead gives the whole gradient to the one index it returns. Either is a
+        valid subgradient: :math:`\\max` is not differentiable at a tie.
 
         Examples
         --------
@@ -671,6 +675,16 @@ class Tensor:
 
 
 # ---------------------------------------------------------------------------- helpers of the ops
+def _sigmoid(x):
+    """:math:`1/(1 + e^{-x})` on an array with no overflow: ``exp`` only ever sees :math:`-|x| \\le 0`.
+
+    For :math:`x \\ge 0` it is :math:`1/(1 + e^{-|x|})`, for :math:`x < 0` the equal
+    :math:`e^{-|x|}/(1 + e^{-|x|})` (multiply through by :math:`e^{x}`).
+    """
+    e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
 def _add_grads(g, a, b, out, need_a, need_b):
     return g, g
 

@@ -130,7 +130,8 @@ def blobs(n_per_class=100, n_classes=3, std=1.0, centers=None, n_features=2, see
     Raises
     ------
     TypeError, ValueError
-        For bad counts, a negative ``std``, ``centers`` that is not 2-D, or a bad seed.
+        For bad counts, a negative ``std``, ``centers`` that is not 2-D or not finite,
+        or a bad seed.
 
     Notes
     -----
@@ -157,6 +158,8 @@ def blobs(n_per_class=100, n_classes=3, std=1.0, centers=None, n_features=2, see
         centers = np.asarray(centers, dtype=np.float64)
         if centers.ndim != 2 or centers.shape[0] < 1 or centers.shape[1] < 1:
             raise ValueError(f"Invalid centers: shape {centers.shape} (must be (n_classes, n_features))")
+        if not np.all(np.isfinite(centers)):
+            raise ValueError(f"Invalid centers: {centers!r} (must be finite)")
         n_classes, n_features = centers.shape
     rng = _rng(seed)
     X = np.repeat(centers, n_per_class, axis=0) + std * rng.standard_normal((n_classes * n_per_class, n_features))
@@ -238,7 +241,8 @@ def linear_regression(n_samples=100, n_features=1, noise=0.1, w=None, b=0.0, see
     Raises
     ------
     TypeError, ValueError
-        For bad counts, a negative noise, a ``w`` that is not 1-D, or a bad seed.
+        For bad counts, a negative noise, a ``w`` that is not 1-D, a non-finite
+        ``w`` or ``b``, or a bad seed.
 
     Examples
     --------
@@ -252,14 +256,21 @@ def linear_regression(n_samples=100, n_features=1, noise=0.1, w=None, b=0.0, see
     noise = _nonnegative_float("noise", noise)
     if isinstance(b, (bool, np.bool_)) or not isinstance(b, numbers.Real):
         raise TypeError(f"Invalid b: {b!r} (must be a real number)")
+    if not np.isfinite(b):
+        raise ValueError(f"Invalid b: {b!r} (must be finite)")
     rng = _rng(seed)
     if w is None:
         n_features = _positive_int("n_features", n_features)
         w = rng.standard_normal(n_features)
     else:
-        w = np.array(w, dtype=np.float64)
+        w = np.array(w)
+        if w.dtype.kind not in "iuf":
+            raise TypeError(f"Invalid w: dtype {w.dtype} (must hold real numbers)")
+        w = w.astype(np.float64)
         if w.ndim != 1 or w.size < 1:
             raise ValueError(f"Invalid w: shape {w.shape} (must be 1-D and non-empty)")
+        if not np.all(np.isfinite(w)):
+            raise ValueError(f"Invalid w: {w!r} (must be finite)")
         n_features = w.size
     X = rng.uniform(-1.0, 1.0, size=(n_samples, n_features))
     y = X @ w + float(b) + noise * rng.standard_normal(n_samples)

@@ -23,8 +23,8 @@ import numbers
 import numpy as np
 
 from . import losses as _losses
-from .autograd import Tensor, _linear
-from .data import minibatches
+from .autograd import Tensor, _linear, _sigmoid
+from .data import _positive_int, _rng, minibatches
 
 __all__ = ["Module", "Linear", "ReLU", "Tanh", "Sigmoid", "Sequential", "MLP", "accuracy", "train"]
 
@@ -32,24 +32,6 @@ __all__ = ["Module", "Linear", "ReLU", "Tanh", "Sigmoid", "Sequential", "MLP", "
 def _tensor(x):
     """A Tensor stays as it is; raw data becomes a constant leaf (no gradient is computed for it)."""
     return x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float64), requires_grad=False)
-
-
-def _rng(seed):
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"Invalid seed: {seed!r} (must be an int or a numpy.random.Generator)")
-    if seed < 0:
-        raise ValueError(f"Invalid seed: {seed!r} (must be >= 0)")
-    return np.random.default_rng(int(seed))
-
-
-def _positive_int(name, value):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"Invalid {name}: {value!r} (must be an int)")
-    if value < 1:
-        raise ValueError(f"Invalid {name}: {value!r} (must be >= 1)")
-    return int(value)
 
 
 class Module:
@@ -117,6 +99,14 @@ class Linear(Module):
     :math:`2/(n_{in}+n_{out})`; we use their *normal* variant (their paper's
     uniform variant :math:`\\mathcal U(\\pm\\sqrt{6/(n_{in}+n_{out})})` has the
     same variance) [2]_.
+
+    In PyTorch terms, ``"he"`` draws what ``torch.nn.init.kaiming_normal_(w,
+    nonlinearity="relu")`` draws (fan-in mode) and ``"xavier"`` what
+    ``torch.nn.init.xavier_normal_`` draws. ``W`` here is ``(n_in, n_out)``, the
+    transpose of torch's ``(out_features, in_features)`` weight, because the course
+    writes ``x @ W``. ``torch.nn.Linear``'s own default (uniform weights and a
+    random bias, both :math:`\\mathcal U(\\pm 1/\\sqrt{n_{in}})`) is not offered:
+    biases start at 0 here, as in CS231n.
 
     The forward pass is one graph node, ``linear``, computing ``x @ W + b``
     with the backward rules of ``@`` and broadcast ``+`` fused (fewer Python
@@ -264,10 +254,7 @@ class Sigmoid(Module):
         return x.sigmoid()
 
     def forward_numpy(self, x):
-        x = np.asarray(x, dtype=np.float64)
-        # Two branches so that exp never overflows.
-        e = np.exp(-np.abs(x))
-        return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+        return _sigmoid(np.asarray(x, dtype=np.float64))  # the Tensor path's overflow-free formula
 
     def __repr__(self):
         return "Sigmoid()"
@@ -353,8 +340,11 @@ class MLP(Sequential):
 
     Raises
     ------
-    TypeError, ValueError
-        For fewer than two sizes, a non-positive size, or an unknown activation.
+    TypeError
+        For ``sizes`` that is not a sequence of ints, or an ``activation`` that is
+        not a string.
+    ValueError
+        For fewer than two sizes, a size below 1, or an unknown activation.
 
     Examples
     --------
@@ -366,9 +356,19 @@ class MLP(Sequential):
     """
 
     def __init__(self, sizes, activation="relu", init="he", seed=0):
-        sizes = list(sizes)
+        try:
+            sizes = list(sizes)
+        except TypeError:
+            raise TypeError(f"Invalid sizes: {sizes!r} (must be a sequence of ints, e.g. [2, 100, 3])") from None
         if len(sizes) < 2:
             raise ValueError(f"Invalid sizes: {sizes!r} (need at least an input and an output size)")
+        for n in sizes:
+            if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral):
+                raise TypeError(f"Invalid sizes: {sizes!r} (every size must be an int)")
+            if n < 1:
+                raise ValueError(f"Invalid sizes: {sizes!r} (every size must be >= 1)")
+        if not isinstance(activation, str):
+            raise TypeError(f"Invalid activation: {activation!r} (must be one of {sorted(_ACTIVATIONS)})")
         if activation not in _ACTIVATIONS:
             raise ValueError(f"Invalid activation: {activation!r} (must be one of {sorted(_ACTIVATIONS)})")
         rng = _rng(seed)

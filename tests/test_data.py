@@ -131,3 +131,16 @@ def test_bad_arguments():
         data.blobs(seed=1.5)
     with pytest.raises(ValueError, match="centers"):
         data.blobs(centers=[1.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    "call, pattern",
+    [
+        (lambda: data.linear_regression(b=float("nan")), "Invalid b"),
+        (lambda: data.linear_regression(w=[1.0, float("inf")]), "Invalid w"),
+        (lambda: data.blobs(centers=[[0.0, float("nan")], [1.0, 1.0]]), "Invalid centers"),
+    ],
+)
+def test_non_finite_parameters_are_refused(call, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        call()

@@ -174,3 +174,23 @@ def test_bad_arguments():
         nn.train(model, np.zeros((4, 2)), np.zeros(4, int), object(), loss="hinge")
     with pytest.raises(TypeError, match="optimizer"):
         nn.train(model, np.zeros((4, 2)), np.zeros(4, int), object())
+
+
+@pytest.mark.parametrize(
+    "kwargs, exc, pattern",
+    [
+        (dict(sizes=3), TypeError, "Invalid sizes: 3"),
+        (dict(sizes=[2, 0, 3]), ValueError, r"Invalid sizes: \[2, 0, 3\]"),
+        (dict(sizes=[2, 2.5]), TypeError, r"Invalid sizes: \[2, 2.5\]"),
+        (dict(sizes=[2, 3], activation=["relu"]), TypeError, "Invalid activation"),
+    ],
+)
+def test_mlp_bad_sizes_and_activation_name_the_argument(kwargs, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        nn.MLP(**kwargs)
+
+
+def test_sigmoid_numpy_path_matches_the_tensor_path_at_extremes():
+    x = np.array([-1000.0, -30.0, 0.0, 30.0, 1000.0])
+    with np.errstate(over="raise"):
+        np.testing.assert_array_equal(nn.Sigmoid().forward_numpy(x), nn.Sigmoid()(Tensor(x)).data)
