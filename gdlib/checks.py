@@ -3,7 +3,7 @@ r"""Self-checks for the labs: compare a student's function with gdlib's referenc
 Each ``check_*`` function calls the student's function on several inputs
 (including edge cases), compares what comes back with gdlib's own
 implementation, and either prints one short line (``"numerical_gradient: all
-5 checks passed"``) or raises :class:`CheckFailed` with one sentence that says
+6 checks passed"``) or raises :class:`CheckFailed` with one sentence that says
 what was expected, what came back and where to look. A check never shows the
 answer's code: its hints name the concept (the sign of the update, the batch
 average, the bias correction), not the line to type.
@@ -26,7 +26,7 @@ Examples
 --------
 >>> import gdlib as gd
 >>> check_numerical_gradient(gd.numerical_gradient)
-numerical_gradient: all 5 checks passed
+numerical_gradient: all 6 checks passed
 >>> def numerical_gradient(f, x, h=1e-5):
 ...     raise NotImplementedError("Exercise 1.1: loop over the components of x")
 >>> check_numerical_gradient(numerical_gradient)  # doctest: +ELLIPSIS
@@ -64,7 +64,41 @@ __all__ = [
 
 
 class CheckFailed(AssertionError):
-    """A lab check found a wrong answer; the message says what and where to look."""
+    """A lab check found a wrong answer; the message says what and where to look.
+
+    In IPython and Jupyter the failure shows as the sentence alone, not as a traceback
+    through this module (``_render_traceback_``, IPython's hook for custom tracebacks).
+    When the student's function crashed, the traceback of that crash is shown first, cut
+    to the student's own frames.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        lines: list[str] = []
+        cause = self.__cause__
+        if cause is not None and cause.__traceback__ is not None:
+            lines = _student_traceback(cause)
+        red, reset = "\x1b[0;31m", "\x1b[0m"
+        return lines + [f"{red}{type(self).__name__}{reset}: {self}"]
+
+
+def _student_traceback(exc: BaseException) -> list[str]:
+    """IPython-style traceback of ``exc`` without the frames of this module."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
+    if tb is None:
+        return []
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if shell is not None:
+            return list(shell.InteractiveTB.structured_traceback(type(exc), exc, tb)) + [""]
+    except Exception:  # pragma: no cover - fall back to the plain formatter
+        pass
+    import traceback
+
+    return ["".join(traceback.format_exception(type(exc), exc, tb))]
 
 
 class ExerciseNotImplemented(CheckFailed, NotImplementedError):
@@ -75,17 +109,27 @@ class ExerciseNotImplemented(CheckFailed, NotImplementedError):
 def _fmt(value) -> str:
     """Short, readable rendering of a number or array for a message."""
     if isinstance(value, (numbers.Real, np.floating, np.integer)) and not isinstance(value, bool):
-        return f"{float(value):.6g}"
+        return f"{float(value) + 0.0:.6g}"  # + 0.0: no "-0"
     arr = np.asarray(value)
     if arr.dtype.kind not in "fiub":
         return repr(value)
     if arr.ndim == 0:
-        return f"{float(arr):.6g}"
+        return f"{float(arr) + 0.0:.6g}"
     if arr.size > 12:
         return f"<array of shape {arr.shape}>"
     if arr.ndim == 1:
-        return "[" + ", ".join(f"{float(v):.4g}" for v in arr) + "]"
+        return "[" + ", ".join(f"{float(v) + 0.0:.4g}" for v in arr) + "]"
     return "[" + ", ".join(_fmt(row) for row in arr) + "]"
+
+
+def _fmt_pair(expected, got) -> tuple[str, str]:
+    """Two numbers with just enough digits to tell them apart (6 at least, 15 at most)."""
+    e, g = float(expected) + 0.0, float(got) + 0.0
+    for digits in range(6, 16):
+        a, b = f"{e:.{digits}g}", f"{g:.{digits}g}"
+        if a != b:
+            return a, b
+    return a, b
 
 
 def _where(index, shape) -> str:
@@ -120,10 +164,16 @@ def _call(name: str, fn, *args, **kwargs):
         ) from exc
 
 
-def _as_array(name: str, what: str, got, expected_shape, context: str) -> np.ndarray:
+def _as_array(name: str, what: str, got, expected_shape, context: str, shape_hint: str = "") -> np.ndarray:
     __tracebackhide__ = True  # noqa: F841
     if got is None:
         raise CheckFailed(f"{name}{context}: {what} is None; did you forget a return statement?")
+    if len(tuple(expected_shape)) > 0 and not isinstance(got, np.ndarray):
+        raise CheckFailed(
+            f"{name}{context}: {what} is a {type(got).__name__}, expected a numpy array of shape "
+            f"{tuple(expected_shape)}; convert it with np.array(...) before returning it (arithmetic such as "
+            f"x - 1 fails on a list)"
+        )
     try:
         arr = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):
@@ -131,10 +181,11 @@ def _as_array(name: str, what: str, got, expected_shape, context: str) -> np.nda
             f"{name}{context}: {what} should be numbers of shape {expected_shape}, got {type(got).__name__} {got!r}"
         ) from None
     if arr.shape != tuple(expected_shape):
+        if not shape_hint:
+            shape_hint = ("return one value per component of the input" if arr.size != int(np.prod(expected_shape))
+                          else "reshape it like the input")
         raise CheckFailed(
-            f"{name}{context}: {what} has shape {arr.shape}, expected shape {tuple(expected_shape)}"
-            + ("; return one value per component of the input" if arr.size != int(np.prod(expected_shape)) else
-               "; reshape it like the input")
+            f"{name}{context}: {what} has shape {arr.shape}, expected shape {tuple(expected_shape)}; {shape_hint}"
         )
     return arr
 
@@ -154,17 +205,20 @@ def _ratio_hint(expected: np.ndarray, got: np.ndarray) -> str:
     return ""
 
 
-def _compare(name, what, expected, got, context="", hint="", rtol=1e-6, atol=1e-12, hint_fn=None):
+def _compare(name, what, expected, got, context="", hint="", rtol=1e-6, atol=1e-12, hint_fn=None,
+             shape_hint=""):
     """Raise CheckFailed naming the worst component if ``got`` is not close to ``expected``."""
     __tracebackhide__ = True  # noqa: F841
     expected = np.asarray(expected, dtype=np.float64)
-    got = _as_array(name, what, got, expected.shape, context)
+    got = _as_array(name, what, got, expected.shape, context, shape_hint=shape_hint)
     if not np.all(np.isfinite(got)):
         idx = np.unravel_index(int(np.argmin(np.isfinite(got).ravel())), got.shape) if got.ndim else ()
         where = f" in {_where(idx, got.shape)}" if got.ndim else ""
+        specific = hint_fn(expected, got) if hint_fn is not None else ""
+        hints = "; ".join(h for h in (specific, hint) if h)
         raise CheckFailed(
             f"{name}{context}: {what} is not finite{where} (got {_fmt(got[idx])}); look for a division by 0 "
-            f"or an overflow" + (f"; {hint}" if hint else "")
+            f"or an overflow" + (f"; {hints}" if hints else "")
         )
     err = np.abs(got - expected) / (atol + rtol * np.abs(expected))
     if np.all(err <= 1.0):
@@ -180,12 +234,11 @@ def _compare(name, what, expected, got, context="", hint="", rtol=1e-6, atol=1e-
     hints = "; ".join(h for h in (specific, generic, hint) if h)
     tail = f"; {hints}" if hints else ""
     if got.ndim == 0:
-        raise CheckFailed(f"{name}{context}: {what} is wrong: expected {_fmt(expected)}, got {_fmt(got)}{tail}")
+        e, g = _fmt_pair(expected, got)
+        raise CheckFailed(f"{name}{context}: {what} is wrong: expected {e}, got {g}{tail}")
     idx = np.unravel_index(int(np.argmax(err.ravel() > 1.0)), err.shape)  # the first wrong entry
-    raise CheckFailed(
-        f"{name}{context}: {what} is wrong in {_where(idx, got.shape)}: expected {_fmt(expected[idx])}, "
-        f"got {_fmt(got[idx])}{tail}"
-    )
+    e, g = _fmt_pair(expected[idx], got[idx])
+    raise CheckFailed(f"{name}{context}: {what} is wrong in {_where(idx, got.shape)}: expected {e}, got {g}{tail}")
 
 
 def _unpack(name: str, got, names: tuple[str, ...], context: str) -> tuple:
@@ -209,6 +262,8 @@ def _ng_cases():
         ("f(x) = sum(w * x**3) on a 2x3 matrix x", lambda x: float(np.sum(w * x**3)),
          np.array([[0.5, 1.0, -1.5], [2.0, -0.5, 1.0]])),
         ("f(x) = sin(x0) on a single component x = [0.3]", lambda x: float(np.sin(x[0])), np.array([0.3])),
+        ("f(x) = sum(x**2) at an integer array x = np.array([1, 2])", lambda x: float(np.sum(x**2)),
+         np.array([1, 2])),
     ]
 
 
@@ -232,9 +287,10 @@ def check_numerical_gradient(numerical_gradient):
 
     Notes
     -----
-    Five cases: a separable quadratic, a product, exponentials (large curvature: a forward
+    Six cases: a separable quadratic, a product, exponentials (large curvature: a forward
     difference is off by :math:`\approx h f''/2`), a 2x3 matrix input (loop over every entry,
-    not only rows) and a single component.
+    not only rows), a single component, and an integer array (shifting an entry of an integer
+    array by :math:`h` truncates it back: the lab's pitfall).
 
     Examples
     --------
@@ -252,9 +308,11 @@ def check_numerical_gradient(numerical_gradient):
         x_before = x.copy()
         got = _call(name, numerical_gradient, f, x)
         if not np.array_equal(x, x_before):
+            idx = np.unravel_index(int(np.argmax((x != x_before).ravel())), x.shape)
+            now, was = _fmt_pair(x[idx], x_before[idx])
             raise CheckFailed(
-                f"{name}{context}: your function left x modified (x is now {_fmt(x)}, was {_fmt(x_before)}); "
-                f"restore each component after evaluating f, or work on a copy"
+                f"{name}{context}: your function left the caller's x modified ({_where(idx, x.shape)} is now {now}, "
+                f"was {was}); restore each component after evaluating f, or work on a copy"
             )
         expected = _derivatives.numerical_gradient(f, x)
         forward = _derivatives.numerical_gradient(f, x, method="forward")
@@ -271,6 +329,10 @@ def check_numerical_gradient(numerical_gradient):
 
         matrix_hint = ("x is a matrix here: shift one entry at a time (np.ndindex(x.shape) visits them all), "
                        "not whole rows" if x.ndim > 1 else "")
+        if x.dtype.kind in "iu":
+            matrix_hint = ("x holds integers here, so x[i] + h stored back into x (or into an integer copy or an "
+                           "integer result array) is truncated to an integer; work on a float copy, "
+                           "np.array(x, dtype=float), and return a float array")
         _compare(name, "the gradient", expected, got, context, hint=matrix_hint, rtol=1e-7, atol=1e-9,
                  hint_fn=hint_fn)
     _passed(name, len(cases))
@@ -433,8 +495,9 @@ def check_gradient_descent(gradient_descent):
 
     Examples
     --------
+    >>> import numpy as np
     >>> def gradient_descent(grad, x0, learning_rate, n_steps):
-    ...     return [x0] * (n_steps + 1)
+    ...     return np.array([x0] * (n_steps + 1))
     >>> check_gradient_descent(gradient_descent)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -463,6 +526,11 @@ def check_gradient_descent(gradient_descent):
                 f"so that the caller's starting point stays put"
             )
         expected = _reference_descent(grad, x0, lr, n)
+        if got is not None and not isinstance(got, np.ndarray):
+            raise CheckFailed(
+                f"{name}{context}: you returned a {type(got).__name__}; return a numpy array of shape "
+                f"{expected.shape} (np.array of your list of iterates), so that code like xs - x_star works"
+            )
         got = np.asarray(got, dtype=np.float64) if got is not None else got
         if got is not None and got.ndim == 2 and got.shape[1] == expected.shape[1] and got.shape[0] != expected.shape[0]:
             raise CheckFailed(
@@ -475,16 +543,26 @@ def check_gradient_descent(gradient_descent):
                 f"as an array of shape {expected.shape} (n_steps + 1 rows)"
             )
         got = _as_array(name, "the array of iterates", got, expected.shape, context)
+        if n > 0 and np.all(got == got[-1]) and not np.allclose(got[-1], x0):
+            raise CheckFailed(
+                f"{name}{context}: every row of your array is the same point {_fmt(got[-1])}: you appended the same "
+                f"array object each step and then changed it in place; append a copy (x.copy()) or compute a new x "
+                f"each step (x = x - ...)"
+            )
         if not np.allclose(got[0], x0):
             raise CheckFailed(f"{name}{context}: the first row should be x0 = {_fmt(x0)}, got {_fmt(got[0])}")
         for k in range(1, n + 1):
             prev = got[k - 1]
             one_step = prev - lr * np.asarray(grad(prev))
 
-            def hint(exp, g, prev=prev):
+            def hint(exp, g, prev=prev, k=k):
                 uphill = prev + lr * np.asarray(grad(prev))
                 if np.allclose(g, uphill, rtol=1e-6):
                     return "you stepped uphill: check the sign of the update (descent goes against the gradient)"
+                if k > 1:
+                    right = "iterate 1 is" if k == 2 else f"iterates 1 to {k - 1} are"
+                    return (f"{right} right: evaluate the gradient at the current point in every step (here at "
+                            f"iterate {k - 1}), not at x0")
                 return ""
 
             _compare(name, f"iterate {k}", one_step, got[k], context, hint_fn=hint)
@@ -537,8 +615,17 @@ def check_divergence_threshold(find_divergence_threshold):
                 f"is your divergence test too lax, or do you run too few steps?"
             )
         if not isinstance(got, numbers.Real) and np.asarray(got).shape != ():
-            raise CheckFailed(f"{name}{context}: expected one number, got {got!r}")
+            raise CheckFailed(
+                f"{name}{context}: expected one number, the smallest rate whose run diverges "
+                f"({expected:.4g}), got {type(got).__name__} {_fmt(got)}"
+            )
         got = float(got)
+        k_exp = int(np.flatnonzero(lrs == expected)[0])
+        if not np.isclose(got, expected) and got == k_exp and not np.any(np.isclose(lrs, got)):
+            raise CheckFailed(
+                f"{name}{context}: you returned {got:g}, the position of the rate in the grid; return the learning "
+                f"rate itself ({expected:.4g}), not its index"
+            )
         if not np.isclose(got, expected):
             direction = ("too strict: it calls a converging run divergent" if got < expected else
                          "too lax: it misses a run that grows")
@@ -587,15 +674,31 @@ def _check_step(name, student, make_ref, buffers, settings, bugs, uses_t=False):
             args = [x_s.copy(), dx.copy()] + [state_s[b].copy() for b in buffers]
             got = _call(name, student, *args, **kwargs)
             got = _unpack(name, got, ("x",) + tuple(buffers), context)
-            got_arrays = [_as_array(name, nm, g, x_start.shape, context) for nm, g in zip(("x",) + tuple(buffers), got)]
+            got_arrays = [_as_array(name, f"the returned {nm}", g, x_start.shape, context) for nm, g in zip(("x",) + tuple(buffers), got)]
 
             def hint_fn(exp, g, x_s=x_s, dx=dx, state_s=state_s, kwargs=kwargs, t=t, got_arrays=got_arrays):
                 for formula, hint in bugs:
                     with np.errstate(all="ignore"):
                         wrong = formula(x_s.copy(), dx.copy(), {b: v.copy() for b, v in state_s.items()}, kwargs, t)
-                    if all(np.allclose(w, g2, rtol=1e-6, atol=1e-12) for w, g2 in zip(wrong, got_arrays)):
+                    if all(np.allclose(w, g2, rtol=1e-6, atol=1e-12, equal_nan=True)
+                           for w, g2 in zip(wrong, got_arrays)):
                         return hint
                 return ""
+
+            names = ("x",) + tuple(buffers)
+            ref_arrays = [x_ref] + [ref_state[b] for b in buffers]
+            if not all(np.allclose(g2, r, rtol=1e-6, atol=1e-12) for g2, r in zip(got_arrays, ref_arrays)):
+                import itertools
+
+                for perm in itertools.permutations(range(len(names))):
+                    if perm != tuple(range(len(names))) and all(
+                            np.allclose(got_arrays[j], ref_arrays[perm[j]], rtol=1e-6, atol=1e-12)
+                            for j in range(len(names))):
+                        raise CheckFailed(
+                            f"{name}{context}: your values are right but in the wrong order: you returned "
+                            f"({', '.join(names[perm[j]] for j in range(len(names)))}); return "
+                            f"({', '.join(names)})"
+                        )
 
             for b, g in zip(buffers, got_arrays[1:]):
                 _compare(name, f"the returned {b}", ref_state[b], g, context, hint_fn=hint_fn)
@@ -789,6 +892,16 @@ def check_adam_step(adam_step):
         (lambda x, dx, s, h, t: (x - h["learning_rate"] * (c := corrected(s, dx, h, t))[0]
                                  / np.sqrt(c[1] + h["eps"]), *moments(s, dx, h)),
          "eps goes outside the square root: divide by sqrt(v_hat) + eps"),
+        (lambda x, dx, s, h, t: (update(x, *corrected(s, dx, h, t - 1), h), *moments(s, dx, h)),
+         "t counts the steps from 1 (the check passes t = 1 on the first step): correct with 1 - beta1**t, "
+         "which is never 0, not with t - 1"),
+        (lambda x, dx, s, h, t: (update(x, *corrected(s, dx, h, t + 1), h), *moments(s, dx, h)),
+         "use t as it is passed in (it already counts from 1 on the first step), not t + 1"),
+        (lambda x, dx, s, h, t: (x - h["learning_rate"] * np.sqrt(1 - h["beta2"] ** t) / (1 - h["beta1"] ** t)
+                                 * (mv := moments(s, dx, h))[0] / (np.sqrt(mv[1]) + h["eps"]), *mv),
+         "you folded the bias corrections into the step size (the paper's efficient form, as Keras does): that "
+         "adds eps to sqrt(v) instead of sqrt(v_hat), a different formula when eps is not negligible; compute "
+         "m_hat and v_hat, or use eps * sqrt(1 - beta2**t) in the folded form"),
     ]
     _check_step("adam_step", adam_step, Adam, ("m", "v"),
                 [{"learning_rate": 0.01, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
@@ -816,6 +929,26 @@ def _two_layer_cases():
         b2 = rng.normal(scale=0.5, size=c)
         cases.append((f"N={n}, D={d}, H={h}, C={c}", X, y, W1, b1, W2, b2))
     return cases
+
+
+def _shape_hint(key, got, params) -> str:
+    """Why a gradient of the two-layer network may have the wrong shape."""
+    shape = np.shape(got)
+    want = params[key].shape
+    others = [k for k, v in params.items() if k != key and v.shape == shape and v.shape != want]
+    transposed = len(shape) == 2 and shape == want[::-1]
+    if others and transposed:
+        return (f"that is the shape of {others[0]} and of {key} transposed: check that you return the five values "
+                f"in the order (loss, dW1, db1, dW2, db2), and the order and transposes of the product for d{key}")
+    if others:
+        return (f"that is the shape of {others[0]}: return the five values in the order "
+                f"(loss, dW1, db1, dW2, db2)")
+    if transposed:
+        return f"it is transposed: d{key} has the shape of {key}; check the order and transposes in its product"
+    if key.startswith("b"):
+        return (f"d{key} has the shape of {key}: the bias is added to every row, so sum its upstream gradient "
+                f"over the batch axis (axis 0)")
+    return f"each gradient has the shape of its variable: d{key} like {key}"
 
 
 def check_two_layer_backward(two_layer_backward):
@@ -863,10 +996,13 @@ def check_two_layer_backward(two_layer_backward):
             def hint_fn(exp, g, n=X.shape[0]):
                 if n > 1 and np.allclose(g, exp * n, rtol=1e-4):
                     return "it is N times too large: the loss is a mean, divide dscores by N"
+                if n > 1 and np.allclose(g, exp / n, rtol=1e-4):
+                    return ("it is N times too small: the dS that gd.softmax_cross_entropy returns already holds "
+                            "the 1/N of the mean; do not divide by N again")
                 return ""
 
             _compare(name, f"d{key}", expected, grads[key], context, hint=hints[key], rtol=1e-5, atol=1e-8,
-                     hint_fn=hint_fn)
+                     hint_fn=hint_fn, shape_hint=_shape_hint(key, grads[key], params))
     _passed(name, len(cases))
 
 
@@ -912,15 +1048,45 @@ def check_schedule(make_schedule, reference, settings, steps=(0, 1, 2, 5, 10, 37
             )
         ref = ref_factory(**setting)
         expected = np.array([float(ref(k)) for k in steps])
-        got = np.array([np.asarray(_call(name, schedule, k), dtype=np.float64) for k in steps])
-        context = f"({shown}) at steps {list(steps)}"
+        got = []
+        for k in steps:
+            value = _call(name, schedule, k)
+            if value is None:
+                raise CheckFailed(
+                    f"{name}({shown}): your schedule returned None at step {k}; did its inner function forget "
+                    f"a return statement?"
+                )
+            try:
+                value = float(np.asarray(value, dtype=np.float64))
+            except (TypeError, ValueError):
+                raise CheckFailed(
+                    f"{name}({shown}): your schedule returned {type(value).__name__} {value!r} at step {k}, "
+                    f"expected one number (the learning rate of that step)"
+                ) from None
+            got.append(value)
+        got = np.array(got)
+        ok = np.abs(got - expected) <= 1e-12 + 1e-6 * np.abs(expected)
+        if ok.all():
+            continue
+        j = int(np.argmin(ok))
+        k = steps[j]
+        right = [s_ for s_, good in zip(steps, ok) if good]
+        total = setting.get("total_steps")
 
-        def hint_fn(exp, g):
-            if np.isclose(g[0], exp[0]) and not np.allclose(g, exp):
-                return "step 0 is right, so look at how the rate changes with the step"
+        def hint_fn(exp, g, j=j, k=k):
+            if j == 0 and len(steps) > 1 and np.isclose(g, expected[1]) and steps[1] == k + 1:
+                return ("your step 0 gives the rate of step 1: the schedule starts at learning_rate when step "
+                        "is 0")
+            if total is not None and k > total and ok[:j].all():
+                return (f"it is right up to step {total} = total_steps; after it the rate must stay at the final "
+                        f"rate: clip the step at total_steps")
+            if j > 0 and ok[:j].all():
+                which = (f"step {right[0]} is" if j == 1 else
+                         f"steps {', '.join(str(s_) for s_ in right[:j - 1])} and {right[j - 1]} are")
+                return f"{which} right, so look at how the rate changes with the step"
             return ""
 
-        _compare(name, "the learning rate", expected, got, context, hint_fn=hint_fn)
+        _compare(name, "the learning rate", expected[j], got[j], f"({shown}) at step {k}", hint_fn=hint_fn)
     _passed(name, len(settings))
 
 
@@ -1016,6 +1182,20 @@ def check_digits_training(train_digits, make_schedule, epochs, target, seed=0):
     model = _call("train_digits", train_digits, X_train, y_train, schedule, epochs)
     if model is None:
         raise CheckFailed("train_digits returned None; return the trained model")
-    acc = accuracy(model, X_test, y_test)
+    if not (callable(model) or hasattr(model, "forward_numpy")):
+        raise CheckFailed(
+            f"train_digits returned {type(model).__name__}, expected the trained network (the gd.MLP or "
+            f"gd.nn.Sequential you built); gd.nn.train returns the loss history, not the model"
+        )
+    try:
+        acc = accuracy(model, X_test, y_test)
+    except Exception as exc:
+        raise CheckFailed(
+            f"the model returned by train_digits could not classify the test images ({type(exc).__name__}: "
+            f"{exc}); build it for 64 inputs and 10 classes, e.g. gd.MLP([64, ..., 10])"
+        ) from None
+    rates_all = np.array([np.asarray(schedule(k), dtype=np.float64) for k in range(0, total, max(1, total // 8))])
     check_accuracy(acc, target, what=f"digits test accuracy after {epochs} epochs",
-                   hint="try a larger initial rate that decays, a short warmup, or a wider hidden layer")
+                   hint=f"your schedule gives {_fmt(rates_all)} at steps {list(range(0, total, max(1, total // 8)))} "
+                        f"of {total} (it is called with the optimizer's step, not the epoch); try a larger initial "
+                        f"rate that decays over the whole run, momentum, a short warmup, or a wider hidden layer")

@@ -88,7 +88,7 @@ def not_done(*args, **kwargs):
 @pytest.mark.parametrize(
     "check, fn, line",
     [
-        (checks.check_numerical_gradient, ng_loop, "numerical_gradient: all 5 checks passed"),
+        (checks.check_numerical_gradient, ng_loop, "numerical_gradient: all 6 checks passed"),
         (checks.check_svm_loss_grad, lambda s, y, delta=1.0: gd.svm_loss(s, y, delta=delta),
          "svm_loss_grad: all 5 checks passed"),
         (checks.check_gradient_descent, gradient_descent, "gradient_descent: all 4 checks passed"),
@@ -168,7 +168,7 @@ def test_numerical_gradient_modifying_x():
         x += h
         return g
 
-    with pytest.raises(CheckFailed, match="left x modified"):
+    with pytest.raises(CheckFailed, match="left the caller's x modified \\(component 0 is now 1.00001, was 1\\)"):
         checks.check_numerical_gradient(sloppy)
 
 
@@ -464,5 +464,234 @@ def test_check_digits_training_end_to_end(capsys):
 
     checks.check_digits_training(train, make_schedule, epochs=3, target=0.9)
     assert "digits test accuracy after 3 epochs" in capsys.readouterr().out
-    with pytest.raises(CheckFailed, match="below the target 0.999; try a larger initial rate"):
+    with pytest.raises(CheckFailed, match="below the target 0.999; your schedule gives .* at steps .*; try a larger initial rate"):
         checks.check_digits_training(train, make_schedule, epochs=1, target=0.999)
+
+
+# --------------------------------------------------------------------------- slips found by playing the student
+def test_failure_renders_as_the_sentence_not_gdlib_internals():
+    # in Jupyter, IPython shows a CheckFailed through _render_traceback_: the sentence, no frame of gdlib
+    with pytest.raises(CheckFailed) as info:
+        checks.check_numerical_gradient(lambda f, x, h=1e-5: -ng_loop(f, x, h))
+    lines = info.value._render_traceback_()
+    assert len(lines) == 1 and lines[0].endswith(str(info.value)) and "CheckFailed" in lines[0]
+    assert "gdlib/checks.py" not in "\n".join(lines)
+
+
+def test_crash_renders_the_students_frames_only():
+    def numerical_gradient(f, x, h=1e-5):
+        return np.zeros(3) + np.zeros(2)  # a shape slip in the student's own line
+
+    with pytest.raises(CheckFailed, match="crashed with ValueError") as info:
+        checks.check_numerical_gradient(numerical_gradient)
+    text = "\n".join(info.value._render_traceback_())
+    assert "np.zeros(3) + np.zeros(2)" in text  # the student's line is shown
+    assert "gdlib/checks.py" not in text and "_call" not in text  # the check's frames are not
+    assert text.rstrip().endswith(str(info.value))
+
+
+@pytest.mark.parametrize("check, fn, match", [
+    (checks.check_numerical_gradient, lambda f, x, h=1e-5: list(ng_loop(f, x, h)),
+     r"the gradient is a list, expected a numpy array of shape \(3,\); convert it with np.array"),
+    (checks.check_gradient_descent, lambda grad, x0, learning_rate, n_steps: list(
+        gradient_descent(grad, x0, learning_rate, n_steps)),
+     r"you returned a list; return a numpy array of shape \(21, 2\)"),
+    (checks.check_momentum_step, lambda x, dx, v, learning_rate, mu: (list(momentum_step(x, dx, v, learning_rate, mu)[0]),
+                                                                      momentum_step(x, dx, v, learning_rate, mu)[1]),
+     r"the returned x is a list, expected a numpy array"),
+])
+def test_a_list_instead_of_an_array_is_named(check, fn, match):
+    with pytest.raises(CheckFailed, match=match):
+        check(fn)
+
+
+def test_check_gradient_refuses_a_list():
+    f = lambda x: float(x[0] ** 2 + 3 * x[1])  # noqa: E731
+    checks.check_gradient(lambda x: np.array([2 * x[0], 3.0]), f, [[1.0, 2.0]])
+    with pytest.raises(CheckFailed, match="the gradient is a list"):
+        checks.check_gradient(lambda x: [2 * x[0], 3.0], f, [[1.0, 2.0]])
+
+
+def test_numerical_gradient_integer_input_and_modified_x_shown_with_enough_digits():
+    def int_unsafe(f, x, h=1e-5):  # shifts the caller's (integer) array in place: truncated to 0
+        grad = np.zeros(x.shape)
+        for i in np.ndindex(x.shape):
+            old = x[i]
+            x[i] = old + h
+            fp = f(x)
+            x[i] = old - h
+            fm = f(x)
+            x[i] = old
+            grad[i] = (fp - fm) / (2 * h)
+        return grad
+
+    with pytest.raises(CheckFailed, match=r"case 6 .*integer.*expected 2, got 50000; x holds integers here.*float copy"):
+        checks.check_numerical_gradient(int_unsafe)
+
+    def unrestored(f, x, h=1e-5):
+        x = np.asarray(x, dtype=float)
+        g = ng_loop(f, x, h)
+        x[0] -= h
+        return g
+
+    with pytest.raises(CheckFailed, match=r"component 0 is now 0.99999, was 1\)"):
+        checks.check_numerical_gradient(unrestored)
+
+
+def test_gradient_descent_aliasing_and_stale_gradient():
+    def aliasing(grad, x0, learning_rate, n_steps):
+        x = np.array(x0, dtype=float)
+        xs = [x]
+        for _ in range(n_steps):
+            x -= learning_rate * grad(x)
+            xs.append(x)
+        return np.array(xs)
+
+    with pytest.raises(CheckFailed, match=r"every row of your array is the same point.*append a copy"):
+        checks.check_gradient_descent(aliasing)
+
+    def stale(grad, x0, learning_rate, n_steps):
+        g = grad(x0)
+        return np.array([x0 - k * learning_rate * g for k in range(n_steps + 1)])
+
+    with pytest.raises(CheckFailed, match=r"iterate 2 is wrong.*iterate 1 is right: evaluate the gradient at the "
+                                          r"current point"):
+        checks.check_gradient_descent(stale)
+
+
+def test_divergence_threshold_index_instead_of_rate():
+    def index(f, x0, learning_rates, n_steps=100):
+        rate = find_divergence_threshold(f, x0, learning_rates, n_steps)
+        return None if rate is None else int(np.flatnonzero(learning_rates == rate)[0])
+
+    with pytest.raises(CheckFailed, match=r"you returned 4, the position of the rate in the grid; return the "
+                                          r"learning rate itself \(0.23\)"):
+        checks.check_divergence_threshold(index)
+
+
+def test_two_layer_order_transpose_and_double_average():
+    def swapped(X, y, W1, b1, W2, b2):
+        loss, dW1, db1, dW2, db2 = two_layer_backward(X, y, W1, b1, W2, b2)
+        return loss, dW2, db2, dW1, db1
+
+    with pytest.raises(CheckFailed, match=r"dW2 has shape \(3, 4\), expected shape \(4, 3\); that is the shape of "
+                                          r"W1 .*return the five values in the order"):
+        checks.check_two_layer_backward(swapped)
+
+    def transposed(X, y, W1, b1, W2, b2):
+        loss, dW1, db1, dW2, db2 = two_layer_backward(X, y, W1, b1, W2, b2)
+        return loss, dW1, db1, dW2.T, db2
+
+    with pytest.raises(CheckFailed, match=r"dW2 has shape \(3, 4\).*the shape of W1 and of W2 transposed"):
+        checks.check_two_layer_backward(transposed)
+
+    def double_mean(X, y, W1, b1, W2, b2):
+        loss, *grads = two_layer_backward(X, y, W1, b1, W2, b2)
+        return (loss, *[g / X.shape[0] for g in grads])
+
+    with pytest.raises(CheckFailed, match=r"N times too small.*already holds the 1/N"):
+        checks.check_two_layer_backward(double_mean)
+
+
+def test_step_values_in_the_wrong_order():
+    with pytest.raises(CheckFailed, match=r"right but in the wrong order: you returned \(v, x\); return \(x, v\)"):
+        checks.check_momentum_step(lambda *a, **k: momentum_step(*a, **k)[::-1])
+
+    def adam_xvm(*a, **k):
+        x, m, v = adam_step(*a, **k)
+        return x, v, m
+
+    with pytest.raises(CheckFailed, match=r"you returned \(x, v, m\); return \(x, m, v\)"):
+        checks.check_adam_step(adam_xvm)
+
+
+def adam_with_t(shift):
+    def step(x, dx, m, v, t, learning_rate, beta1, beta2, eps):
+        return adam_step(x, dx, m, v, t + shift, learning_rate, beta1, beta2, eps)[0], \
+            beta1 * m + (1 - beta1) * dx, beta2 * v + (1 - beta2) * dx**2
+    return step
+
+
+def test_adam_off_by_one_in_t_is_named():
+    with np.errstate(all="ignore"), pytest.raises(CheckFailed, match=r"not finite.*t counts the steps from 1"):
+        checks.check_adam_step(adam_with_t(-1))
+    with pytest.raises(CheckFailed, match=r"use t as it is passed in"):
+        checks.check_adam_step(adam_with_t(+1))
+
+
+def test_adam_folded_forms(capsys):
+    def folded_exact(x, dx, m, v, t, learning_rate, beta1, beta2, eps):  # equal to the course's formula
+        m = beta1 * m + (1 - beta1) * dx
+        v = beta2 * v + (1 - beta2) * dx**2
+        step_size = learning_rate * np.sqrt(1 - beta2**t) / (1 - beta1**t)
+        return x - step_size * m / (np.sqrt(v) + eps * np.sqrt(1 - beta2**t)), m, v
+
+    checks.check_adam_step(folded_exact)
+    assert capsys.readouterr().out.strip() == "adam_step: all 12 checks passed"
+
+    def folded_keras(x, dx, m, v, t, learning_rate, beta1, beta2, eps):  # eps added to sqrt(v), not sqrt(v_hat)
+        m = beta1 * m + (1 - beta1) * dx
+        v = beta2 * v + (1 - beta2) * dx**2
+        step_size = learning_rate * np.sqrt(1 - beta2**t) / (1 - beta1**t)
+        return x - step_size * m / (np.sqrt(v) + eps), m, v
+
+    with pytest.raises(CheckFailed, match=r"folded the bias corrections into the step size.*eps \* sqrt\(1 - beta2"):
+        checks.check_adam_step(folded_keras)
+
+
+def test_alternative_correct_steps_pass(capsys):
+    def nesterov_folded(x, dx, v, learning_rate, mu):
+        return x + mu * mu * v - (1 + mu) * learning_rate * dx, mu * v - learning_rate * dx
+
+    def rmsprop_lerp(x, dx, cache, learning_rate, decay_rate, eps):
+        cache = cache + (1 - decay_rate) * (dx**2 - cache)
+        return x - learning_rate * dx / (np.sqrt(cache) + eps), cache
+
+    def adam_in_place(x, dx, m, v, t, learning_rate, beta1, beta2, eps):
+        m *= beta1
+        m += (1 - beta1) * dx
+        v *= beta2
+        v += (1 - beta2) * dx * dx
+        x -= learning_rate * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)
+        return x, m, v
+
+    checks.check_nesterov_step(nesterov_folded)
+    checks.check_rmsprop_step(rmsprop_lerp)
+    checks.check_adam_step(adam_in_place)
+    assert capsys.readouterr().out.count("all 12 checks passed") == 3
+
+
+def test_schedule_messages_name_the_step():
+    def no_return(learning_rate, k):
+        def schedule(step):
+            learning_rate * np.exp(-k * step)  # noqa: B018 (the slip: no return)
+        return schedule
+
+    with pytest.raises(CheckFailed, match=r"returned None at step 0; did its inner function forget a return"):
+        checks.check_schedule(no_return, "exponential_decay", [{"learning_rate": 0.1, "k": 0.05}])
+
+    def unclipped(learning_rate, total_steps, final_learning_rate=0.0):
+        return lambda step: final_learning_rate + 0.5 * (learning_rate - final_learning_rate) * (
+            1 + np.cos(np.pi * step / total_steps))
+
+    with pytest.raises(CheckFailed, match=r"at step 150: the learning rate is wrong: expected 0, got 0.05; it is "
+                                          r"right up to step 100 = total_steps.*clip the step"):
+        checks.check_schedule(unclipped, "cosine_decay", [{"learning_rate": 0.1, "total_steps": 100}],
+                              steps=(0, 1, 10, 50, 100, 150))
+
+    def shifted(learning_rate, k):
+        return lambda step: learning_rate * np.exp(-k * (step + 1))
+
+    with pytest.raises(CheckFailed, match=r"at step 0: .*your step 0 gives the rate of step 1"):
+        checks.check_schedule(shifted, "exponential_decay", [{"learning_rate": 0.1, "k": 0.05}])
+
+
+def test_check_digits_training_refuses_the_history_for_the_model():
+    def train(X, y, schedule, epochs):
+        model = gd.MLP([64, 16, 10], seed=0)
+        return gd.nn.train(model, X[:64], y[:64], gd.SGD(learning_rate=schedule), epochs=1, batch_size=32)
+
+    with pytest.raises(CheckFailed, match=r"train_digits returned dict, expected the trained network.*gd.nn.train "
+                                          r"returns the loss history"):
+        checks.check_digits_training(train, lambda total: gd.schedules.cosine_decay(0.1, total), epochs=1,
+                                     target=0.5)
