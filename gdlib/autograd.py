@@ -409,22 +409,68 @@ class Tensor:
         return _node(data, (self,), op, backward)
 
     def relu(self):
-        """:math:`\\max(0, x)`; derivative :math:`\\mathbb 1[x > 0]` (0 at the kink :math:`x = 0`)."""
+        """:math:`\\max(0, x)`; derivative :math:`\\mathbb 1[x > 0]` (0 at the kink :math:`x = 0`).
+
+        The kink's 0 is ``torch.relu``'s choice too.
+
+        Examples
+        --------
+        >>> x = Tensor(np.array([-1.0, 0.0, 2.0]))
+        >>> y = x.relu()
+        >>> y.sum().backward()
+        >>> y.data.tolist(), x.grad.tolist()
+        ([0.0, 0.0, 2.0], [0.0, 0.0, 1.0])
+        """
         x = self.data
         return self._unary(np.maximum(x, 0.0), "relu", lambda: x > 0)
 
     def tanh(self):
-        """:math:`\\tanh x`; derivative :math:`1 - \\tanh^2 x`."""
+        """:math:`\\tanh x`; derivative :math:`1 - \\tanh^2 x`.
+
+        Examples
+        --------
+        >>> x = Tensor(np.array([0.0, 1000.0]))
+        >>> y = x.tanh()
+        >>> y.sum().backward()
+        >>> y.data.tolist(), x.grad.tolist()
+        ([0.0, 1.0], [1.0, 0.0])
+        """
         y = np.tanh(self.data)
         return self._unary(y, "tanh", lambda: 1.0 - y * y)
 
     def sigmoid(self):
-        """:math:`\\sigma(x) = 1/(1 + e^{-x})`, computed without overflow; derivative :math:`\\sigma(1-\\sigma)`."""
+        """:math:`\\sigma(x) = 1/(1 + e^{-x})`, computed without overflow; derivative :math:`\\sigma(1-\\sigma)`.
+
+        Notes
+        -----
+        ``exp`` only ever sees :math:`-|x| \\le 0`: for :math:`x \\ge 0`,
+        :math:`1/(1 + e^{-|x|})`; for :math:`x < 0` the equal
+        :math:`e^{-|x|}/(1 + e^{-|x|})`. So :math:`x = \\pm 1000` gives 1 and 0 with
+        no overflow warning (the naive formula overflows ``exp(1000)`` at
+        :math:`x = -1000`), like ``torch.sigmoid`` and ``scipy.special.expit``.
+
+        Examples
+        --------
+        >>> x = Tensor(np.array([-1000.0, 0.0, 1000.0]))
+        >>> y = x.sigmoid()
+        >>> y.sum().backward()
+        >>> y.data.tolist(), x.grad.tolist()
+        ([0.0, 0.5, 1.0], [0.0, 0.25, 0.0])
+        """
         y = _sigmoid(self.data)
         return self._unary(y, "sigmoid", lambda: y * (1.0 - y))
 
     def exp(self):
-        """:math:`e^x`; derivative :math:`e^x` (the output itself)."""
+        """:math:`e^x`; derivative :math:`e^x` (the output itself).
+
+        Examples
+        --------
+        >>> x = Tensor(np.array([0.0, 1.0]))
+        >>> y = x.exp()
+        >>> (y * 2.0).sum().backward()
+        >>> x.grad.round(6).tolist()
+        [2.0, 5.436564]
+        """
         y = np.exp(self.data)
         return self._unary(y, "exp", lambda: y)
 
@@ -472,6 +518,22 @@ class Tensor:
     def sum(self, axis=None, keepdims=False):
         """Sum over ``axis`` (an int, a tuple of ints or ``None`` for all); the gradient is copied back along it.
 
+        Parameters
+        ----------
+        axis : None, int or tuple of int, default None
+            The axes to sum over (negative ones count from the end); ``None``: all.
+        keepdims : bool, default False
+            Keep the summed axes with length 1 (numpy's and torch's ``keepdim``).
+
+        Returns
+        -------
+        Tensor
+
+        Raises
+        ------
+        ValueError, TypeError
+            For an axis out of range, repeated, or not an int.
+
         Examples
         --------
         >>> x = Tensor(np.arange(6.0).reshape(2, 3))
@@ -497,6 +559,21 @@ class Tensor:
 
     def mean(self, axis=None, keepdims=False):
         """Mean over ``axis``: the sum divided by the number of entries summed.
+
+        Parameters
+        ----------
+        axis : None, int or tuple of int, default None
+        keepdims : bool, default False
+            As in :meth:`sum`.
+
+        Returns
+        -------
+        Tensor
+
+        Raises
+        ------
+        ValueError
+            For a bad axis, or a mean over no entries.
 
         Examples
         --------
@@ -524,6 +601,21 @@ class Tensor:
 
     def max(self, axis=None, keepdims=False):
         """Maximum over ``axis``; the gradient goes to the maximal entries (split equally among ties).
+
+        Parameters
+        ----------
+        axis : None, int or tuple of int, default None
+        keepdims : bool, default False
+            As in :meth:`sum`.
+
+        Returns
+        -------
+        Tensor
+
+        Raises
+        ------
+        ValueError
+            For a bad axis or an empty Tensor.
 
         Notes
         -----
@@ -583,7 +675,31 @@ class Tensor:
         return _node(data, (self,), "[]", backward if self.requires_grad else None)
 
     def reshape(self, *shape):
-        """The same entries in a new shape (``x.reshape(2, 3)`` or ``x.reshape((2, 3))``)."""
+        """The same entries in a new shape (``x.reshape(2, 3)`` or ``x.reshape((2, 3))``).
+
+        Parameters
+        ----------
+        *shape : int or a tuple of int
+            The new shape; one entry may be ``-1`` (inferred), as in numpy.
+
+        Returns
+        -------
+        Tensor
+            Its gradient is reshaped back to this Tensor's shape.
+
+        Raises
+        ------
+        ValueError
+            When the number of elements does not match (naming both shapes).
+
+        Examples
+        --------
+        >>> x = Tensor(np.arange(6.0))
+        >>> y = x.reshape(2, 3)
+        >>> (y * np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])).sum().backward()
+        >>> y.shape, x.grad.tolist()
+        ((2, 3), [1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+        """
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         x = self.data

@@ -173,7 +173,35 @@ class TestFunction:
         return arr.astype(np.float64, copy=False)
 
     def value(self, x):
-        """Value at one point ``(n,)`` (a float) or a batch ``(..., n)`` (an array)."""
+        """Value at one point ``(n,)`` (a float) or a batch ``(..., n)`` (an array).
+
+        Parameters
+        ----------
+        x : array_like of real numbers, shape ``(n,)`` or ``(..., n)``
+            One point, or a batch of points along the last axis (a contour grid is
+            ``np.stack([X, Y], -1)``). Integers are converted to float64.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            A float for one point, an array of shape ``x.shape[:-1]`` for a batch.
+
+        Raises
+        ------
+        TypeError
+            If ``x`` does not hold real numbers.
+        ValueError
+            If the last axis of ``x`` is not ``dim`` long.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> f = Quadratic(condition_number=4.0)
+        >>> f.value(np.array([1.0, 1.0]))
+        2.5
+        >>> f.value(np.array([[1.0, 0.0], [0.0, 1.0]])).tolist()
+        [0.5, 2.0]
+        """
         arr = self._check_x(x)
         out = self._value(arr)
         return float(out) if arr.ndim == 1 else np.asarray(out, dtype=np.float64)
@@ -181,12 +209,56 @@ class TestFunction:
     __call__ = value
 
     def grad(self, x) -> np.ndarray:
-        """Analytic gradient, same shape as ``x`` (``(n,)`` or ``(..., n)``)."""
+        """Analytic gradient, same shape as ``x`` (``(n,)`` or ``(..., n)``).
+
+        Parameters
+        ----------
+        x : array_like of real numbers, shape ``(n,)`` or ``(..., n)``
+
+        Returns
+        -------
+        numpy.ndarray
+            float64, the shape of ``x``: :math:`\\nabla f` at each point.
+
+        Raises
+        ------
+        TypeError, ValueError
+            As :meth:`value`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> Quadratic(condition_number=4.0).grad(np.array([1.0, 1.0])).tolist()
+        [1.0, 4.0]
+        """
         arr = self._check_x(x)
         return np.asarray(self._grad(arr), dtype=np.float64)
 
     def hessian(self, x) -> np.ndarray:
-        """Analytic Hessian, shape ``(n, n)`` (or ``(..., n, n)`` for a batch)."""
+        """Analytic Hessian, shape ``(n, n)`` (or ``(..., n, n)`` for a batch).
+
+        Parameters
+        ----------
+        x : array_like of real numbers, shape ``(n,)`` or ``(..., n)``
+
+        Returns
+        -------
+        numpy.ndarray
+            float64, shape ``x.shape + (n,)``: :math:`\\nabla^2 f` at each point.
+
+        Raises
+        ------
+        TypeError, ValueError
+            As :meth:`value`.
+        NotImplementedError
+            For a function without an analytic Hessian (every built-in one has it).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> Rosenbrock().hessian(np.array([1.0, 1.0])).tolist()
+        [[802.0, -400.0], [-400.0, 200.0]]
+        """
         arr = self._check_x(x)
         return np.asarray(self._hessian(arr), dtype=np.float64)
 

@@ -46,9 +46,33 @@ class Module:
         return self.forward(_tensor(x))
 
     def forward(self, x):  # pragma: no cover - abstract
+        """The module on a Tensor (``module(x)`` calls it, wrapping a raw array as a constant).
+
+        Parameters
+        ----------
+        x : Tensor
+            A batch, shape ``(N, n_features)`` (or one sample ``(n_features,)``).
+
+        Returns
+        -------
+        Tensor
+            A graph node; ``backward()`` from a loss reaches the parameters.
+        """
         raise NotImplementedError
 
     def forward_numpy(self, x):  # pragma: no cover - abstract
+        """The same computation on plain arrays, with no graph (for evaluation).
+
+        Parameters
+        ----------
+        x : array_like
+            As for :meth:`forward`.
+
+        Returns
+        -------
+        numpy.ndarray
+            Equal to ``self(x).data``.
+        """
         raise NotImplementedError
 
     def parameters(self):
