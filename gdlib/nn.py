@@ -480,7 +480,9 @@ def train(model, X, y, optimizer, loss="softmax", epochs=10, batch_size=32, seed
     Raises
     ------
     TypeError, ValueError
-        For an unknown loss, bad counts, or an optimizer without ``step``.
+        For an unknown loss, bad counts, an optimizer without ``step``, a label out
+        of range (naming it) or targets of another shape than the model's output.
+        All are checked before the first step: a refused call leaves the model as it was.
 
     Notes
     -----
@@ -511,6 +513,15 @@ def train(model, X, y, optimizer, loss="softmax", epochs=10, batch_size=32, seed
         raise ValueError(f"Invalid y: shape {y.shape} (must have {X.shape[0]} rows like X)")
     tensor_loss, numpy_loss = _TRAIN_LOSSES[loss]
     classify = loss != "mse"
+    # Check every label/target now: a bad one met in a later minibatch would be refused only after
+    # the optimizer had already changed the model.
+    out_shape = np.shape(_scores(model, X[:1]))
+    if classify:
+        y = _losses._check_labels(y, X.shape[0], out_shape[-1])
+    elif y.shape[1:] != out_shape[1:]:
+        raise ValueError(
+            f"Invalid y: shape {y.shape} (must be {(X.shape[0],) + tuple(out_shape[1:])}, the model's output shape)"
+        )
     rng = _rng(seed)
     history = {"loss": [], "batch_loss": []}
     if classify:

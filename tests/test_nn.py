@@ -194,3 +194,24 @@ def test_sigmoid_numpy_path_matches_the_tensor_path_at_extremes():
     x = np.array([-1000.0, -30.0, 0.0, 30.0, 1000.0])
     with np.errstate(over="raise"):
         np.testing.assert_array_equal(nn.Sigmoid().forward_numpy(x), nn.Sigmoid()(Tensor(x)).data)
+
+
+@pytest.mark.parametrize(
+    "loss, y, pattern",
+    [
+        ("softmax", np.array([0, 1, 2, 0, 1, 3]), r"y\[5\] = 3"),
+        ("svm", np.array([0, 1, 2, 0, 1, -1]), r"y\[5\] = -1"),
+        ("mse", np.zeros((6, 2)), r"Invalid y: shape \(6, 2\)"),
+    ],
+)
+def test_refused_train_modifies_no_parameter(loss, y, pattern):
+    """A bad label in the last minibatch must be refused before the first step, not after five."""
+    from gdlib.optim import SGD
+
+    model = nn.MLP([2, 4, 3], seed=0)
+    before = [p.copy() for p in model.parameters()]
+    X = np.random.default_rng(0).standard_normal((6, 2))
+    with pytest.raises(ValueError, match=pattern):
+        nn.train(model, X, y, SGD(learning_rate=0.1), loss=loss, epochs=1, batch_size=1, seed=0)
+    for p, q in zip(model.parameters(), before):
+        np.testing.assert_array_equal(p, q)
