@@ -189,8 +189,9 @@ class Linear(Module):
     def forward(self, x):
         W = Tensor(self.W)
         b = Tensor(self.b)
-        self._leaves.append((W, b))
-        return _linear(x, W, b)  # x @ W + b as one fused graph node (same values and gradients)
+        out = _linear(x, W, b)  # x @ W + b as one fused graph node (same values and gradients)
+        self._leaves.append((W, b))  # after the shape checks: a refused call records nothing
+        return out
 
     def forward_numpy(self, x):
         return np.asarray(x, dtype=np.float64) @ self.W + self.b

@@ -215,3 +215,10 @@ def test_refused_train_modifies_no_parameter(loss, y, pattern):
         nn.train(model, X, y, SGD(learning_rate=0.1), loss=loss, epochs=1, batch_size=1, seed=0)
     for p, q in zip(model.parameters(), before):
         np.testing.assert_array_equal(p, q)
+
+
+def test_refused_forward_records_no_leaves():
+    layer = nn.Linear(3, 2, seed=0)
+    with pytest.raises(ValueError, match=r"\(4, 5\)"):
+        layer(np.ones((4, 5)))
+    assert layer._leaves == []
