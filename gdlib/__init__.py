@@ -27,3 +27,13 @@ from .data import *  # noqa: F401,F403
 from .checks import *  # noqa: F401,F403
 
 __version__ = "0.1.0"
+
+_LAZY = ("plotting", "explorer")   # matplotlib drawing and ipywidgets: imported on first use
+
+
+def __getattr__(name):
+    """``gd.plotting`` and ``gd.explorer`` without importing them at ``import gdlib``."""
+    if name in _LAZY:
+        import importlib
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'gdlib' has no attribute {name!r}")

@@ -89,3 +89,4 @@ def test_bad_arguments(kwargs, exc, match):
 def test_callable_without_grad_is_refused():
     with pytest.raises(TypeError, match="has no grad method"):
         gd.minimize(lambda x: 0.0, [1.0], gd.SGD(learning_rate=0.1))
+
