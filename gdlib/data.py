@@ -14,26 +14,10 @@ import numbers
 
 import numpy as np
 
+from ._validation import check_int
+from ._validation import rng_from_seed as _rng
+
 __all__ = ["spiral", "blobs", "moons", "linear_regression", "digits", "minibatches"]
-
-
-def _rng(seed):
-    """Return a Generator from an int seed or a Generator (validated)."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"Invalid seed: {seed!r} (must be an int or a numpy.random.Generator)")
-    if seed < 0:
-        raise ValueError(f"Invalid seed: {seed!r} (must be >= 0)")
-    return np.random.default_rng(int(seed))
-
-
-def _positive_int(name, value, minimum=1):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"Invalid {name}: {value!r} (must be an int)")
-    if value < minimum:
-        raise ValueError(f"Invalid {name}: {value!r} (must be >= {minimum})")
-    return int(value)
 
 
 def _nonnegative_float(name, value):
@@ -89,8 +73,8 @@ def spiral(n_per_class=100, n_classes=3, noise=0.2, seed=0):
     >>> bool(np.all(np.linalg.norm(X, axis=1) <= 1.0 + 1e-12))
     True
     """
-    n_per_class = _positive_int("n_per_class", n_per_class)
-    n_classes = _positive_int("n_classes", n_classes)
+    n_per_class = check_int(n_per_class, "n_per_class")
+    n_classes = check_int(n_classes, "n_classes")
     noise = _nonnegative_float("noise", noise)
     rng = _rng(seed)
     X = np.zeros((n_per_class * n_classes, 2))
@@ -145,11 +129,11 @@ def blobs(n_per_class=100, n_classes=3, std=1.0, centers=None, n_features=2, see
     >>> bool(np.allclose(X[y == 1].mean(axis=0), [10.0, 0.0], atol=0.2))
     True
     """
-    n_per_class = _positive_int("n_per_class", n_per_class)
+    n_per_class = check_int(n_per_class, "n_per_class")
     std = _nonnegative_float("std", std)
     if centers is None:
-        n_classes = _positive_int("n_classes", n_classes)
-        n_features = _positive_int("n_features", n_features, minimum=2)
+        n_classes = check_int(n_classes, "n_classes")
+        n_features = check_int(n_features, "n_features", minimum=2)
         angles = 2.0 * np.pi * np.arange(n_classes) / n_classes
         centers = np.zeros((n_classes, n_features))
         centers[:, 0] = 5.0 * np.cos(angles)
@@ -201,7 +185,7 @@ def moons(n_per_class=100, noise=0.1, seed=0):
     >>> bool(np.allclose(np.linalg.norm(X[y == 0], axis=1), 1.0))
     True
     """
-    n_per_class = _positive_int("n_per_class", n_per_class)
+    n_per_class = check_int(n_per_class, "n_per_class")
     noise = _nonnegative_float("noise", noise)
     rng = _rng(seed)
     t = np.linspace(0.0, np.pi, n_per_class)
@@ -252,7 +236,7 @@ def linear_regression(n_samples=100, n_features=1, noise=0.1, w=None, b=0.0, see
     >>> bool(np.allclose(y, X @ [2.0, -1.0] + 0.5))
     True
     """
-    n_samples = _positive_int("n_samples", n_samples)
+    n_samples = check_int(n_samples, "n_samples")
     noise = _nonnegative_float("noise", noise)
     if isinstance(b, (bool, np.bool_)) or not isinstance(b, numbers.Real):
         raise TypeError(f"Invalid b: {b!r} (must be a real number)")
@@ -260,7 +244,7 @@ def linear_regression(n_samples=100, n_features=1, noise=0.1, w=None, b=0.0, see
         raise ValueError(f"Invalid b: {b!r} (must be finite)")
     rng = _rng(seed)
     if w is None:
-        n_features = _positive_int("n_features", n_features)
+        n_features = check_int(n_features, "n_features")
         w = rng.standard_normal(n_features)
     else:
         w = np.array(w)
@@ -403,7 +387,7 @@ def minibatches(X, y, batch_size, seed=0, shuffle=True):
     >>> sorted(int(i) for _, yb in minibatches(X, y, 2, seed=3) for i in yb)
     [0, 1, 2, 3, 4]
     """
-    batch_size = _positive_int("batch_size", batch_size)
+    batch_size = check_int(batch_size, "batch_size")
     X = np.asarray(X)
     y = np.asarray(y)
     if X.ndim == 0 or y.ndim == 0 or X.shape[0] != y.shape[0]:

@@ -26,6 +26,8 @@ import numbers
 
 import numpy as np
 
+from ._validation import check_int
+
 __all__ = [
     "TestFunction",
     "Quadratic",
@@ -42,14 +44,6 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- helpers
-def _check_int(value, name, minimum):
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
-        raise TypeError(f"Invalid {name}: {value!r} (must be an int >= {minimum})")
-    if value < minimum:
-        raise ValueError(f"Invalid {name}: {value!r} (must be >= {minimum})")
-    return int(value)
-
-
 def _check_real(value, name, *, positive=False, nonnegative=False, minimum=None):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"Invalid {name}: {value!r} (must be a real number)")
@@ -365,7 +359,7 @@ class Quadratic(TestFunction):
     name = "quadratic"
 
     def __init__(self, condition_number=10.0, angle=0.0, dim=2, eigenvalues=None, center=None):
-        dim = _check_int(dim, "dim", 1)
+        dim = check_int(dim, "dim", 1)
         angle = _check_real(angle, "angle")
         if eigenvalues is None:
             condition_number = _check_real(condition_number, "condition_number", minimum=1.0)
@@ -488,7 +482,7 @@ class Rosenbrock(TestFunction):
     name = "rosenbrock"
 
     def __init__(self, dim=2, a=1.0, b=100.0):
-        dim = _check_int(dim, "dim", 2)
+        dim = check_int(dim, "dim", 2)
         a = _check_real(a, "a")
         b = _check_real(b, "b", positive=True)
         if dim > 2 and a not in (0.0, 1.0):
@@ -809,7 +803,7 @@ class Rastrigin(TestFunction):
     name = "rastrigin"
 
     def __init__(self, dim=2, A=10.0):
-        dim = _check_int(dim, "dim", 1)
+        dim = check_int(dim, "dim", 1)
         A = _check_real(A, "A", nonnegative=True)
         super().__init__(dim)
         self.A = A

@@ -24,7 +24,9 @@ import numpy as np
 
 from . import losses as _losses
 from .autograd import Tensor, _linear, _sigmoid
-from .data import _positive_int, _rng, minibatches
+from ._validation import check_int
+from ._validation import rng_from_seed as _rng
+from .data import minibatches
 
 __all__ = ["Module", "Linear", "ReLU", "Tanh", "Sigmoid", "Sequential", "MLP", "accuracy", "train"]
 
@@ -165,8 +167,8 @@ class Linear(Module):
     """
 
     def __init__(self, n_in, n_out, init="he", seed=0):
-        n_in = _positive_int("n_in", n_in)
-        n_out = _positive_int("n_out", n_out)
+        n_in = check_int(n_in, "n_in")
+        n_out = check_int(n_out, "n_out")
         if isinstance(init, str):
             if init == "he":
                 std = np.sqrt(2.0 / n_in)
@@ -502,8 +504,8 @@ def train(model, X, y, optimizer, loss="softmax", epochs=10, batch_size=32, seed
     """
     if loss not in _TRAIN_LOSSES:
         raise ValueError(f"Invalid loss: {loss!r} (must be one of {sorted(_TRAIN_LOSSES)})")
-    epochs = _positive_int("epochs", epochs)
-    batch_size = _positive_int("batch_size", batch_size)
+    epochs = check_int(epochs, "epochs")
+    batch_size = check_int(batch_size, "batch_size")
     if not callable(getattr(optimizer, "step", None)):
         raise TypeError(f"Invalid optimizer: {optimizer!r} (must have a step(params, grads) method)")
     X = np.asarray(X, dtype=np.float64)

@@ -5,8 +5,6 @@ their ``value``/``grad``) on a regular grid; everything else comes from ``gdlib`
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 
@@ -50,14 +48,6 @@ def resolve_window(f, window):
     if not (np.isfinite([x0, x1, y0, y1]).all() and x0 < x1 and y0 < y1):
         raise ValueError(f"Invalid window: {window!r} (bounds must be finite with min < max)")
     return (x0, x1), (y0, y1)
-
-
-def check_n(n, name="n", minimum=2):
-    if isinstance(n, bool) or not isinstance(n, (numbers.Integral, np.integer)):
-        raise TypeError(f"Invalid {name}: {n!r} (must be an int >= {minimum})")
-    if n < minimum:
-        raise ValueError(f"Invalid {name}: {n!r} (must be >= {minimum})")
-    return int(n)
 
 
 def grid(window, n):

@@ -6,7 +6,8 @@ import numbers
 import numpy as np
 from matplotlib.colors import LogNorm
 
-from ._common import check_n, evaluate, grid, in_window, new_axes, resolve_function, resolve_window, trajectory_points
+from .._validation import check_int
+from ._common import evaluate, grid, in_window, new_axes, resolve_function, resolve_window, trajectory_points
 
 __all__ = ["plot_contours", "plot_trajectory", "plot_gradient_field"]
 
@@ -93,11 +94,11 @@ def plot_contours(f, ax=None, levels=30, log=True, n=200, window=None):
     """
     f = resolve_function(f)
     window = resolve_window(f, window)
-    n = check_n(n)
+    n = check_int(n, "n", minimum=2)
     if isinstance(levels, bool):
         raise TypeError(f"Invalid levels: {levels!r} (must be an int >= 1 or a sequence of numbers)")
     if isinstance(levels, (numbers.Integral, np.integer)):
-        levels = check_n(levels, "levels", minimum=1)
+        levels = check_int(levels, "levels", minimum=1)
         n_levels, level_values = levels, None
     else:
         level_values = np.asarray(levels, dtype=np.float64)
@@ -227,7 +228,7 @@ def plot_gradient_field(f, ax=None, n=15, window=None, descent=True, normalize=T
     if not hasattr(f, "grad"):
         raise TypeError(f"Invalid f: {f!r} (must have a grad method, e.g. a gdlib TestFunction)")
     window = resolve_window(f, window)
-    n = check_n(n)
+    n = check_int(n, "n", minimum=2)
     ax = new_axes(ax)
     X, Y, P = grid(window, n)
     G = np.asarray(f.grad(P), dtype=np.float64)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import check_n, evaluate, grid, new_axes, resolve_function, resolve_window
+from .._validation import check_int
+from ._common import evaluate, grid, new_axes, resolve_function, resolve_window
 
 __all__ = ["plot_surface"]
 
@@ -45,7 +46,7 @@ def plot_surface(f, ax=None, n=60, window=None):
     """
     f = resolve_function(f)
     window = resolve_window(f, window)
-    n = check_n(n)
+    n = check_int(n, "n", minimum=2)
     ax = new_axes(ax, projection="3d", figsize=(6.5, 5.0))  # after the checks: a refused call opens no figure
     X, Y, P = grid(window, n)
     Z = evaluate(f, P)

@@ -1,0 +1,55 @@
+"""Input checks shared by gdlib's modules, so that one rule has one wording.
+
+Private: the public functions call these and document the errors in their own
+``Raises`` sections. Messages follow the course's convention (as ``torch.optim``):
+they name the argument and show the value, ``Invalid dim: 0 (must be >= 1)``.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def check_int(value, name, minimum=1):
+    """``value`` as an ``int`` after checking it is an integer (not a bool) ``>= minimum``.
+
+    Examples
+    --------
+    >>> check_int(3, "n")
+    3
+    >>> check_int(2.0, "n")
+    Traceback (most recent call last):
+    ...
+    TypeError: Invalid n: 2.0 (must be an int >= 1)
+    >>> check_int(1, "dim", minimum=2)
+    Traceback (most recent call last):
+    ...
+    ValueError: Invalid dim: 1 (must be >= 2)
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"Invalid {name}: {value!r} (must be an int >= {minimum})")
+    if value < minimum:
+        raise ValueError(f"Invalid {name}: {value!r} (must be >= {minimum})")
+    return int(value)
+
+
+def rng_from_seed(seed):
+    """A ``numpy.random.Generator``: ``seed`` itself if it is one, else ``default_rng(seed)`` for an int >= 0.
+
+    Examples
+    --------
+    >>> float(rng_from_seed(0).random()) == float(rng_from_seed(0).random())
+    True
+    >>> rng_from_seed(-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: Invalid seed: -1 (must be >= 0)
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"Invalid seed: {seed!r} (must be an int or a numpy.random.Generator)")
+    if seed < 0:
+        raise ValueError(f"Invalid seed: {seed!r} (must be >= 0)")
+    return np.random.default_rng(int(seed))
