@@ -214,8 +214,8 @@ def l2_penalty(W, reg):
     -----
     :math:`R(W) = \\tfrac12\\lambda\\sum_{k,l} W_{kl}^2`, so :math:`\\partial R/\\partial W = \\lambda W`.
     With plain gradient descent this is ``torch.optim.SGD``'s ``weight_decay=reg``
-    (which adds ``reg * W`` to the gradient); CS231n's :math:`\\lambda\\sum W^2` is
-    ``reg / 2`` here.
+    (which adds ``reg * W`` to the gradient). CS231n's ``reg * np.sum(W * W)``
+    (gradient ``2 * reg * W``) is ``l2_penalty(W, 2 * reg)``.
 
     Examples
     --------
@@ -469,8 +469,10 @@ def tensor_l2_penalty(W, reg):
 
     Raises
     ------
-    TypeError, ValueError
-        For a negative or non-numeric ``reg``.
+    TypeError
+        For ``W=None`` or a non-numeric ``reg``.
+    ValueError
+        For a negative or non-finite ``reg``.
 
     Examples
     --------
@@ -481,6 +483,8 @@ def tensor_l2_penalty(W, reg):
     >>> round(float(loss.data), 12), W.grad.tolist()
     (0.25, [[0.1, -0.2]])
     """
+    if W is None:
+        raise TypeError("Invalid W: None (must be a Tensor or a list of Tensors)")
     reg = _check_reg(reg, W)
     total = None
     for w in _weight_list(W):

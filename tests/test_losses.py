@@ -269,3 +269,8 @@ def test_softmax_and_mse_name_the_bad_argument(call, exc, pattern):
 def test_softmax_keeps_1d_and_integer_input():
     np.testing.assert_allclose(losses.softmax([0, 0]), [0.5, 0.5])
     np.testing.assert_allclose(losses.softmax(np.array([[1000, 1000]])), [[0.5, 0.5]])
+
+
+def test_tensor_l2_penalty_without_weights_is_refused_like_the_numpy_form():
+    with pytest.raises(TypeError, match="Invalid W: None"):
+        losses.tensor_l2_penalty(None, reg=0.0)
