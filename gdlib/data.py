@@ -121,6 +121,10 @@ def blobs(n_per_class=100, n_classes=3, std=1.0, centers=None, n_features=2, see
     -----
     Class :math:`k` is :math:`x \\sim \\mathcal N(c_k, \\sigma^2 I)`.
 
+    Like scikit-learn's ``make_blobs`` (``cluster_std=std``), but with a count per
+    class instead of in total, default centers on a circle instead of drawn at random
+    in :math:`[-10, 10]^d`, and samples sorted by class instead of shuffled.
+
     Examples
     --------
     >>> X, y = blobs(n_per_class=200, centers=[[0.0, 0.0], [10.0, 0.0]], std=1.0, seed=1)
@@ -175,7 +179,9 @@ def moons(n_per_class=100, noise=0.1, seed=0):
     -----
     With :math:`t = \\mathrm{linspace}(0, \\pi, N)`, class 0 is
     :math:`(\\cos t, \\sin t)` and class 1 is :math:`(1 - \\cos t, \\tfrac12 - \\sin t)`
-    (the same layout as scikit-learn's ``make_moons``), plus noise.
+    (the same layout as scikit-learn's ``make_moons``), plus noise. Unlike
+    ``make_moons`` the count is per class and the samples are sorted by class,
+    not shuffled (the random numbers differ too, so the same seed gives other points).
 
     Examples
     --------
@@ -309,7 +315,9 @@ def digits(test_size=0.25, seed=0):
     is downloaded. The stratified split is done here with numpy: for each class
     :math:`k` with :math:`n_k` images, :math:`n_k \\cdot n_{test}/n` test images
     rounded by the largest-remainder rule (so the counts add up to
-    :math:`n_{test}`), chosen by a seeded permutation.
+    :math:`n_{test}`), chosen by a seeded permutation. The sizes equal those of
+    scikit-learn's ``train_test_split(..., test_size=test_size, stratify=y)``; which
+    images land in the test set differs (another random stream).
 
     References
     ----------
@@ -378,6 +386,13 @@ def minibatches(X, y, batch_size, seed=0, shuffle=True):
     ------
     TypeError, ValueError
         For a bad ``batch_size`` or seed, or ``X`` and ``y`` of different lengths.
+
+    Notes
+    -----
+    One call is one epoch of ``torch.utils.data.DataLoader(dataset, batch_size,
+    shuffle=shuffle, drop_last=False)``: every sample once, the last batch possibly
+    smaller. DataLoader reshuffles at every epoch; here an int ``seed`` repeats its
+    order, and one Generator passed to every epoch gives a new order each time.
 
     Examples
     --------
