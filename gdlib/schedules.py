@@ -28,6 +28,8 @@ from typing import Callable
 
 import numpy as np
 
+from ._validation import check_int
+
 __all__ = [
     "Schedule",
     "constant",
@@ -52,14 +54,6 @@ def _check_real(name: str, value, *, positive: bool = False, nonneg: bool = Fals
     if nonneg and value < 0:
         raise ValueError(f"Invalid {name}: {value} (must be >= 0)")
     return value
-
-
-def _check_int(name: str, value, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"Invalid {name}: {value!r} (must be an integer)")
-    if value < minimum:
-        raise ValueError(f"Invalid {name}: {value} (must be >= {minimum})")
-    return int(value)
 
 
 def _steps(step):
@@ -162,7 +156,7 @@ def exponential_decay(learning_rate: float, k: float, decay_steps: int = 1,
     """
     lr0 = _check_real("learning_rate", learning_rate, positive=True)
     k = _check_real("k", k, nonneg=True)
-    decay_steps = _check_int("decay_steps", decay_steps, minimum=1)
+    decay_steps = check_int(decay_steps, "decay_steps")
     if staircase:
         fn = lambda t: lr0 * np.exp(-k * np.floor(t / decay_steps))  # noqa: E731
     else:
@@ -208,7 +202,7 @@ def step_decay(learning_rate: float, drop: float = 0.5, every: int = 10) -> Sche
     drop = _check_real("drop", drop)
     if not 0 < drop <= 1:
         raise ValueError(f"Invalid drop: {drop} (must be in (0, 1])")
-    every = _check_int("every", every, minimum=1)
+    every = check_int(every, "every")
     return _Named(lambda t: lr0 * drop ** np.floor(t / every),
                   f"step_decay({lr0}, drop={drop}, every={every})")
 
@@ -294,7 +288,7 @@ def cosine_decay(learning_rate: float, total_steps: int, final_learning_rate: fl
     [1.0, 0.55, 0.1, 0.1]
     """
     lr0 = _check_real("learning_rate", learning_rate, positive=True)
-    total_steps = _check_int("total_steps", total_steps, minimum=1)
+    total_steps = check_int(total_steps, "total_steps")
     lr_T = _check_real("final_learning_rate", final_learning_rate, nonneg=True)
     if lr_T > lr0:
         raise ValueError(f"Invalid final_learning_rate: {lr_T} (must be <= learning_rate={lr0})")
@@ -352,7 +346,7 @@ def warmup(schedule: Schedule | float, warmup_steps: int, initial_learning_rate:
     """
     if not callable(schedule):
         schedule = constant(schedule)
-    warmup_steps = _check_int("warmup_steps", warmup_steps, minimum=1)
+    warmup_steps = check_int(warmup_steps, "warmup_steps")
     lr_init = _check_real("initial_learning_rate", initial_learning_rate, nonneg=True)
     lr_peak = float(schedule(0))
 
