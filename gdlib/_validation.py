@@ -6,6 +6,7 @@ they name the argument and show the value, ``Invalid dim: 0 (must be >= 1)``.
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -32,6 +33,32 @@ def check_int(value, name, minimum=1):
     if value < minimum:
         raise ValueError(f"Invalid {name}: {value!r} (must be >= {minimum})")
     return int(value)
+
+
+def check_real(value, name, *, positive=False, nonnegative=False, minimum=None):
+    """``value`` as a finite ``float``, optionally ``> 0``, ``>= 0`` or ``>= minimum``.
+
+    Examples
+    --------
+    >>> check_real(2, "k")
+    2.0
+    >>> check_real(-1.0, "learning_rate", positive=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: Invalid learning_rate: -1.0 (must be > 0)
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"Invalid {name}: {value!r} (must be a real number)")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"Invalid {name}: {value!r} (must be finite)")
+    if positive and value <= 0:
+        raise ValueError(f"Invalid {name}: {value!r} (must be > 0)")
+    if nonnegative and value < 0:
+        raise ValueError(f"Invalid {name}: {value!r} (must be >= 0)")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"Invalid {name}: {value!r} (must be >= {minimum})")
+    return value
 
 
 def rng_from_seed(seed):

@@ -22,11 +22,10 @@ References
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
-from ._validation import check_int
+from ._validation import check_int, check_real
 
 __all__ = [
     "TestFunction",
@@ -44,20 +43,6 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- helpers
-def _check_real(value, name, *, positive=False, nonnegative=False, minimum=None):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"Invalid {name}: {value!r} (must be a real number)")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"Invalid {name}: {value!r} (must be finite)")
-    if positive and value <= 0:
-        raise ValueError(f"Invalid {name}: {value!r} (must be > 0)")
-    if nonnegative and value < 0:
-        raise ValueError(f"Invalid {name}: {value!r} (must be >= 0)")
-    if minimum is not None and value < minimum:
-        raise ValueError(f"Invalid {name}: {value!r} (must be >= {minimum})")
-    return value
-
 
 def _newton(grad, hessian, x0, tol=1e-12, max_iter=100):
     """Newton's method on ``grad(x) = 0``; returns the root or ``None`` if it does not converge."""
@@ -360,9 +345,9 @@ class Quadratic(TestFunction):
 
     def __init__(self, condition_number=10.0, angle=0.0, dim=2, eigenvalues=None, center=None):
         dim = check_int(dim, "dim", 1)
-        angle = _check_real(angle, "angle")
+        angle = check_real(angle, "angle")
         if eigenvalues is None:
-            condition_number = _check_real(condition_number, "condition_number", minimum=1.0)
+            condition_number = check_real(condition_number, "condition_number", minimum=1.0)
             lam = np.linspace(1.0, condition_number, dim)
         else:
             lam = np.asarray(eigenvalues)
@@ -483,8 +468,8 @@ class Rosenbrock(TestFunction):
 
     def __init__(self, dim=2, a=1.0, b=100.0):
         dim = check_int(dim, "dim", 2)
-        a = _check_real(a, "a")
-        b = _check_real(b, "b", positive=True)
+        a = check_real(a, "a")
+        b = check_real(b, "b", positive=True)
         if dim > 2 and a not in (0.0, 1.0):
             raise ValueError(f"Invalid a: {a!r} (for dim > 2 only a = 0 or a = 1 has a closed-form minimum)")
         super().__init__(dim)
@@ -804,7 +789,7 @@ class Rastrigin(TestFunction):
 
     def __init__(self, dim=2, A=10.0):
         dim = check_int(dim, "dim", 1)
-        A = _check_real(A, "A", nonnegative=True)
+        A = check_real(A, "A", nonnegative=True)
         super().__init__(dim)
         self.A = A
         self._minima = [np.zeros(dim)]

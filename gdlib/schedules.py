@@ -22,13 +22,11 @@ Examples
 """
 from __future__ import annotations
 
-import math
-from numbers import Real
 from typing import Callable
 
 import numpy as np
 
-from ._validation import check_int
+from ._validation import check_int, check_real
 
 __all__ = [
     "Schedule",
@@ -41,19 +39,6 @@ __all__ = [
 ]
 
 Schedule = Callable[[int], float]
-
-
-def _check_real(name: str, value, *, positive: bool = False, nonneg: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"Invalid {name}: {value!r} (must be a real number)")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"Invalid {name}: {value} (must be finite)")
-    if positive and value <= 0:
-        raise ValueError(f"Invalid {name}: {value} (must be > 0)")
-    if nonneg and value < 0:
-        raise ValueError(f"Invalid {name}: {value} (must be >= 0)")
-    return value
 
 
 def _steps(step):
@@ -106,7 +91,7 @@ def constant(learning_rate: float) -> Schedule:
     >>> constant(0.1)(1000)
     0.1
     """
-    lr0 = _check_real("learning_rate", learning_rate, positive=True)
+    lr0 = check_real(learning_rate, "learning_rate", positive=True)
     return _Named(lambda k: np.full_like(k, lr0), f"constant({lr0})")
 
 
@@ -154,8 +139,8 @@ def exponential_decay(learning_rate: float, k: float, decay_steps: int = 1,
     >>> [round(s(t), 4) for t in (0, 9, 10, 25)]
     [1.0, 1.0, 0.9048, 0.8187]
     """
-    lr0 = _check_real("learning_rate", learning_rate, positive=True)
-    k = _check_real("k", k, nonneg=True)
+    lr0 = check_real(learning_rate, "learning_rate", positive=True)
+    k = check_real(k, "k", nonnegative=True)
     decay_steps = check_int(decay_steps, "decay_steps")
     if staircase:
         fn = lambda t: lr0 * np.exp(-k * np.floor(t / decay_steps))  # noqa: E731
@@ -198,8 +183,8 @@ def step_decay(learning_rate: float, drop: float = 0.5, every: int = 10) -> Sche
     >>> [s(t) for t in (0, 9, 10, 20)]
     [0.1, 0.1, 0.05, 0.025]
     """
-    lr0 = _check_real("learning_rate", learning_rate, positive=True)
-    drop = _check_real("drop", drop)
+    lr0 = check_real(learning_rate, "learning_rate", positive=True)
+    drop = check_real(drop, "drop")
     if not 0 < drop <= 1:
         raise ValueError(f"Invalid drop: {drop} (must be in (0, 1])")
     every = check_int(every, "every")
@@ -240,8 +225,8 @@ def inverse_time_decay(learning_rate: float, k: float) -> Schedule:
     >>> [round(s(t), 4) for t in (0, 1, 9)]
     [0.1, 0.05, 0.01]
     """
-    lr0 = _check_real("learning_rate", learning_rate, positive=True)
-    k = _check_real("k", k, nonneg=True)
+    lr0 = check_real(learning_rate, "learning_rate", positive=True)
+    k = check_real(k, "k", nonnegative=True)
     return _Named(lambda t: lr0 / (1.0 + k * t), f"inverse_time_decay({lr0}, k={k})")
 
 
@@ -287,9 +272,9 @@ def cosine_decay(learning_rate: float, total_steps: int, final_learning_rate: fl
     >>> [round(s(t), 3) for t in (0, 5, 10, 20)]
     [1.0, 0.55, 0.1, 0.1]
     """
-    lr0 = _check_real("learning_rate", learning_rate, positive=True)
+    lr0 = check_real(learning_rate, "learning_rate", positive=True)
     total_steps = check_int(total_steps, "total_steps")
-    lr_T = _check_real("final_learning_rate", final_learning_rate, nonneg=True)
+    lr_T = check_real(final_learning_rate, "final_learning_rate", nonnegative=True)
     if lr_T > lr0:
         raise ValueError(f"Invalid final_learning_rate: {lr_T} (must be <= learning_rate={lr0})")
     fn = lambda t: lr_T + 0.5 * (lr0 - lr_T) * (1 + np.cos(np.pi * np.minimum(t, total_steps) / total_steps))  # noqa: E731
@@ -347,7 +332,7 @@ def warmup(schedule: Schedule | float, warmup_steps: int, initial_learning_rate:
     if not callable(schedule):
         schedule = constant(schedule)
     warmup_steps = check_int(warmup_steps, "warmup_steps")
-    lr_init = _check_real("initial_learning_rate", initial_learning_rate, nonneg=True)
+    lr_init = check_real(initial_learning_rate, "initial_learning_rate", nonnegative=True)
     lr_peak = float(schedule(0))
 
     def fn(t):

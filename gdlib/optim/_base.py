@@ -40,6 +40,18 @@ def _check_hyper(name: str, value, *, low: float | None = None, high: float | No
     return value
 
 
+def _divide_by_root(x, dx, cache, eps, lr, buf) -> None:
+    """``x += -lr * dx / (np.sqrt(cache) + eps)`` in place, through the scratch array ``buf``.
+
+    The last line Adagrad and RMSProp share (epsilon outside the root, as in ``torch.optim``).
+    """
+    np.sqrt(cache, out=buf)
+    buf += eps
+    np.divide(dx, buf, out=buf)
+    buf *= lr
+    x -= buf
+
+
 class Optimizer:
     """Base class: ``step(params, grads)`` updates float arrays in place.
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import Optimizer, _check_hyper
+from ._base import Optimizer, _check_hyper, _divide_by_root
 
 __all__ = ["Adagrad"]
 
@@ -69,8 +69,4 @@ class Adagrad(Optimizer):
         cache = state["cache"]
         np.multiply(dx, dx, out=buf)
         cache += buf
-        np.sqrt(cache, out=buf)
-        buf += self.eps
-        np.divide(dx, buf, out=buf)
-        buf *= lr
-        x -= buf
+        _divide_by_root(x, dx, cache, self.eps, lr, buf)

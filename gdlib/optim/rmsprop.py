@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import Optimizer, _check_hyper
+from ._base import Optimizer, _check_hyper, _divide_by_root
 
 __all__ = ["RMSProp"]
 
@@ -77,8 +77,4 @@ class RMSProp(Optimizer):
         np.multiply(dx, dx, out=buf)
         buf *= 1.0 - self.decay_rate
         cache += buf
-        np.sqrt(cache, out=buf)
-        buf += self.eps
-        np.divide(dx, buf, out=buf)
-        buf *= lr
-        x -= buf
+        _divide_by_root(x, dx, cache, self.eps, lr, buf)
