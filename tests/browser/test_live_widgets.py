@@ -39,18 +39,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 JUPYTER = ROOT / ".venv" / "bin" / "jupyter"
-CHROMIUM = "/usr/bin/chromium"
 SETPRIV = Path("/usr/bin/setpriv")  # util-linux
-FLAGS = [  # as in test_site.py
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from chromium_setup import CHROMIUM, FLAGS  # noqa: E402
 ROUND_TRIP_BOUND = 2.0  # seconds, key press -> new image in the page (the < 100 ms redraw is a unit test)
 SERVER_START_TIMEOUT = 30.0
 

@@ -31,17 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("GD_SITE_DIR", ROOT / "_build" / "html")).resolve()  # override to test another build
 SHOTS = ROOT / "_build" / "screenshots"
 REPORT = ROOT / "_build" / "browser-report.json"
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from chromium_setup import CHROMIUM, FLAGS  # noqa: E402
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 VENDOR = "_static/gd-vendor/"
