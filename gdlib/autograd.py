@@ -544,18 +544,23 @@ class Tensor:
         >>> x.grad.tolist()
         [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]
         """
+        return self._divided_sum(_normalize_axis(axis, self.data.ndim), keepdims, 1, "sum")
+
+    def _divided_sum(self, axes, keepdims, count, op):
+        """The sum over ``axes`` divided by ``count``; the gradient is ``1/count`` broadcast back (sum, mean)."""
         x = self.data
-        axes = _normalize_axis(axis, x.ndim)
         data = _sum_reduce(x, axis=axes, keepdims=keepdims)
+        if count != 1:
+            data = data / count
         shape = x.shape
         kept_shape = _kept_shape(shape, axes)
 
         def backward(g):
             if not keepdims:
                 g = g.reshape(kept_shape)
-            _accumulate(self, _expand(g, shape))
+            _accumulate(self, _expand(g / count if count != 1 else g, shape))
 
-        return _node(data, (self,), "sum", backward if self.requires_grad else None)
+        return _node(data, (self,), op, backward if self.requires_grad else None)
 
     def mean(self, axis=None, keepdims=False):
         """Mean over ``axis``: the sum divided by the number of entries summed.
@@ -588,16 +593,7 @@ class Tensor:
         count = x.size if axes is None else int(np.prod([x.shape[i] for i in axes]))
         if count == 0:
             raise ValueError(f"mean over an empty selection (shape {x.shape}, axis={axis!r})")
-        data = _sum_reduce(x, axis=axes, keepdims=keepdims) / count
-        shape = x.shape
-        kept_shape = _kept_shape(shape, axes)
-
-        def backward(g):
-            if not keepdims:
-                g = g.reshape(kept_shape)
-            _accumulate(self, _expand(g / count, shape))
-
-        return _node(data, (self,), "mean", backward if self.requires_grad else None)
+        return self._divided_sum(axes, keepdims, count, "mean")
 
     def max(self, axis=None, keepdims=False):
         """Maximum over ``axis``; the gradient goes to the maximal entries (split equally among ties).
