@@ -80,3 +80,64 @@ def rng_from_seed(seed):
     if seed < 0:
         raise ValueError(f"Invalid seed: {seed!r} (must be >= 0)")
     return np.random.default_rng(int(seed))
+
+
+def check_bool(value, name):
+    """``value`` as a ``bool``, accepting only ``True``/``False`` (and numpy's ``bool_``).
+
+    A string such as ``"no"`` is truthy in Python, so ``if flag:`` would take it as
+    ``True``; 0/1 and ``None`` are refused too, so a flag never means what it did not say.
+
+    Examples
+    --------
+    >>> check_bool(np.bool_(True), "log")
+    True
+    >>> check_bool("no", "staircase")
+    Traceback (most recent call last):
+    ...
+    TypeError: Invalid staircase: 'no' (must be True or False)
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"Invalid {name}: {value!r} (must be True or False)")
+
+
+def check_real_array(value, name, *, allow_int=True):
+    """``value`` as a float64 ndarray after refusing what is not real numbers.
+
+    Refused with a ``TypeError`` naming ``name``: object arrays (``None`` inside, ragged
+    lists), strings, complex numbers (numpy would drop the imaginary part) and booleans.
+    Integers are converted to float unless ``allow_int=False``. nan and inf pass: checking
+    them is the caller's decision (a nan in gives a nan out, as in numpy).
+
+    Examples
+    --------
+    >>> check_real_array([1, 2], "x").dtype
+    dtype('float64')
+    >>> check_real_array([1.0, None], "x")
+    Traceback (most recent call last):
+    ...
+    TypeError: Invalid x: [1.0, None] (must be real numbers; got dtype object)
+    >>> check_real_array(np.array([1j]), "grads")
+    Traceback (most recent call last):
+    ...
+    TypeError: Invalid grads: array([0.+1.j]) (must be real numbers; got dtype complex128)
+    """
+    if isinstance(value, np.ndarray):
+        arr = value
+    else:
+        try:
+            arr = np.asarray(value)
+        except (TypeError, ValueError):   # ragged nested sequences
+            raise TypeError(f"Invalid {name}: {_short(value)} (must be real numbers in a "
+                            "rectangular array)") from None
+    kinds = "fiu" if allow_int else "f"
+    if arr.dtype.kind not in kinds:
+        raise TypeError(f"Invalid {name}: {_short(value)} (must be real numbers; got dtype {arr.dtype})")
+    return arr.astype(np.float64, copy=False)
+
+
+def _short(value, limit=80):
+    """``repr(value)`` cut to ``limit`` characters, for error messages about big arrays."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

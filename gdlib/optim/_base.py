@@ -70,6 +70,25 @@ class Optimizer:
         Number of steps taken (0 before the first).
     last_learning_rate : float or None
         The learning rate used by the most recent step.
+
+    Notes
+    -----
+    **dtypes.** Parameters may be any floating dtype (float64, float32, float16) and keep it:
+    the update is applied in place, every state buffer (``v``, ``cache``, ``m``, ...) is created
+    in the parameter's dtype, and grads of another real dtype are cast to it (as torch keeps a
+    parameter's dtype and its state in it). The arithmetic is that dtype's: float32 trajectories
+    agree with float64 ones to about 1e-6 relative, float16 ones to about 1e-3, and float16
+    overflows past 65504 (a gradient above 256 squared, in Adagrad's ``cache`` or Adam's ``v``,
+    is ``inf``). An ``eps`` that rounds to 0 in the parameter's dtype is **refused** with a
+    ``ValueError`` at :meth:`step` rather than warned about: the Adam family's default
+    ``eps=1e-8`` is below float16's smallest subnormal (about 6e-8), so the first step would
+    divide 0 by 0 wherever a gradient is 0. Pass ``eps=1e-4`` (say) for float16 parameters.
+
+    **Refused inputs.** :meth:`step` refuses, before anything is modified: params that are not
+    writable floating arrays; grads of dtype object (``None`` inside), complex, bool or str, or
+    of another shape; the same array (or two views of one buffer) given twice. nan or inf in a
+    gradient is *not* refused: it propagates to the parameters and buffers, as in numpy and
+    ``torch.optim`` (a nan in gives a nan out).
     """
 
     #: names of the buffers each subclass keeps per parameter array
@@ -125,11 +144,28 @@ class Optimizer:
         ------
         TypeError
             For params that are not float numpy arrays (an integer array would silently truncate
-            the update), or grads that are not numeric.
+            the update), or grads that are not real numbers (object, complex, bool, str).
         ValueError
             For a count or shape that differs between params and grads, or from the first step;
-            or a schedule value that is not finite and positive. Nothing is modified when a call
-            is refused.
+            a read-only array; the same array given twice; an ``eps`` that rounds to 0 in the
+            params' dtype; or a schedule value that is not finite and >= 0. Nothing is modified
+            when a call is refused.
+
+        Examples
+        --------
+        >>> from gdlib.optim import SGD, Adam
+        >>> x = np.array([1.0, 2.0], dtype=np.float32)
+        >>> SGD(learning_rate=0.5).step(x, np.array([1.0, 1.0]))
+        >>> x, x.dtype
+        (array([0.5, 1.5], dtype=float32), dtype('float32'))
+        >>> SGD(learning_rate=0.5).step([x, x], [x, x])
+        Traceback (most recent call last):
+        ...
+        ValueError: Invalid params: params[0] and params[1] share memory (the same array given twice would be updated twice; give each array once)
+        >>> Adam().step(x.astype(np.float16), np.ones(2))
+        Traceback (most recent call last):
+        ...
+        ValueError: Invalid eps: 1e-08 rounds to 0 in params's dtype float16 (smallest positive float16 is 5.96e-08; its buffers would divide by 0: use eps >= 5.96e-08, e.g. 1e-4, or float32 params)
         """
         xs, dxs = self._check(params, grads)
         lr = self.learning_rate_at(self.t)
@@ -201,9 +237,16 @@ class Optimizer:
                 raise ValueError(f"Invalid params{where}: array is read-only")
             if not isinstance(dx, np.ndarray) or dx.dtype != x.dtype:
                 try:
-                    dx = np.asarray(dx, dtype=x.dtype)
-                except (TypeError, ValueError):
-                    raise TypeError(f"Invalid grads{where}: {type(dx).__name__} is not numeric") from None
+                    raw = dx if isinstance(dx, np.ndarray) else np.asarray(dx)
+                except (TypeError, ValueError):   # ragged nested lists
+                    raise TypeError(f"Invalid grads{where}: {type(dx).__name__} is not a rectangular "
+                                    "array of real numbers") from None
+                if raw.dtype.kind not in "fiu":
+                    # object (None inside would become nan), complex (the imaginary part would be
+                    # dropped), str, bool: none is a gradient
+                    raise TypeError(f"Invalid grads{where}: dtype {raw.dtype} (must be real numbers, "
+                                    f"like params{where}'s {x.dtype})")
+                dx = raw.astype(x.dtype)
             if dx.shape != x.shape:
                 raise ValueError(f"Invalid grads{where}: shape {dx.shape} does not match "
                                  f"params{where} shape {x.shape}")
@@ -211,4 +254,29 @@ class Optimizer:
                 raise ValueError(f"Invalid params{where}: shape {x.shape}, but its state was created for "
                                  f"shape {self._shapes[i]} (call reset() to start over)")
             checked.append(dx)
+        # The same array (or two views of one buffer) given twice would be updated twice, with
+        # one state dict each: refuse, as torch.optim refuses a parameter in two groups.
+        for i in range(len(xs)):
+            for j in range(i):
+                if np.may_share_memory(xs[i], xs[j]):
+                    raise ValueError(f"Invalid params: params[{j}] and params[{i}] share memory (the same "
+                                     "array given twice would be updated twice; give each array once)")
+        # A gradient that is (a view of) a parameter would change while that parameter is updated.
+        for i, dx in enumerate(checked):
+            if any(np.may_share_memory(dx, x) for x in xs):
+                checked[i] = dx.copy()
+        self._check_dtypes(xs)
         return xs, checked
+
+    def _check_dtypes(self, xs) -> None:
+        """Refuse an ``eps`` that rounds to 0 in a parameter's dtype (1e-8 in float16, say)."""
+        eps = getattr(self, "eps", None)
+        if not eps:
+            return
+        for i, x in enumerate(xs):
+            if x.dtype.type(eps) == 0:
+                where = "" if len(xs) == 1 else f"[{i}]"
+                tiny = float(np.finfo(x.dtype).smallest_subnormal)
+                raise ValueError(f"Invalid eps: {eps} rounds to 0 in params{where}'s dtype {x.dtype} "
+                                 f"(smallest positive {x.dtype} is {tiny:.3g}; its buffers would divide "
+                                 f"by 0: use eps >= {tiny:.3g}, e.g. 1e-4, or float32 params)")
