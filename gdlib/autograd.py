@@ -42,6 +42,8 @@ import warnings
 
 import numpy as np
 
+from ._validation import check_bool
+
 __all__ = ["Tensor", "tensor", "LogDomainWarning"]
 
 _float64 = np.float64
@@ -252,7 +254,7 @@ class Tensor:
             raise TypeError(f"Invalid label: {label!r} (must be a str)")
         self.label = label
         self.op = ""
-        self.requires_grad = bool(requires_grad)
+        self.requires_grad = check_bool(requires_grad, "requires_grad")
         self._parents = ()
         self._backward = None
 
@@ -653,11 +655,18 @@ class Tensor:
         >>> x[np.array([0, 0, 2])].sum().backward()
         >>> x.grad.tolist()
         [2.0, 0.0, 1.0]
+        >>> m = Tensor(np.ones((3, 2)))
+        >>> m[(0, 0, 1), :].sum().backward()     # a tuple of positions inside the index repeats row 0
+        >>> m.grad.tolist()
+        [[2.0, 2.0], [1.0, 1.0], [0.0, 0.0]]
         """
         if isinstance(idx, Tensor):
             raise TypeError("Invalid index: a Tensor (index with ints, slices or integer/boolean arrays)")
         x = self.data
-        data = x[idx]
+        try:
+            data = x[idx]
+        except IndexError as exc:   # keep numpy's reason, say which argument it is about
+            raise IndexError(f"Invalid index: {idx!r} for a Tensor of shape {x.shape} ({exc})") from None
         advanced = _is_advanced_index(idx)
 
         def backward(g):
@@ -893,7 +902,9 @@ def _kept_shape(shape, axes):
 def _is_advanced_index(idx):
     """True when ``idx`` uses integer/boolean arrays (then repeated positions must add up)."""
     parts = idx if isinstance(idx, tuple) else (idx,)
-    return any(isinstance(p, (list, np.ndarray)) for p in parts)
+    # Inside the outer tuple, a tuple is a sequence of positions like a list: x[(0, 0, 1), :]
+    # repeats row 0, so its gradient must add up there too.
+    return any(isinstance(p, (list, tuple, np.ndarray)) for p in parts)
 
 
 def _topological_order(root, everything=False):
@@ -998,5 +1009,6 @@ def tensor(data, label="", requires_grad=True):
     True
     """
     if isinstance(data, Tensor):
+        check_bool(requires_grad, "requires_grad")
         return data
     return Tensor(data, label=label, requires_grad=requires_grad)
