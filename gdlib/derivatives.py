@@ -24,6 +24,8 @@ from typing import Callable
 
 import numpy as np
 
+from ._validation import check_bool
+
 __all__ = [
     "partial_derivative",
     "numerical_gradient",
@@ -330,7 +332,7 @@ def directional_derivative(f: Callable, x, direction, h: float = 1e-5, normalize
         raise ValueError(f"Invalid direction: shape {u.shape} (must equal the shape of x, {x.shape})")
     if not np.all(np.isfinite(u)):
         raise ValueError(f"Invalid direction: {u!r} (must be finite)")
-    if normalize:
+    if check_bool(normalize, "normalize"):
         norm = float(np.linalg.norm(u))
         if norm == 0.0:
             raise ValueError(f"Invalid direction: {u!r} (must not be zero when normalize=True)")
@@ -423,7 +425,9 @@ def relative_error(a, b):
     -------
     float or numpy.ndarray
         A float for scalar inputs, else an array of the broadcast shape, in ``[0, 2]``
-        (``nan`` where an input is ``nan``).
+        (``nan`` where an input is ``nan``: a nan in gives a nan out, as in numpy). Infinities
+        follow the formula's limits: 0 for equal infinities, 1 for an infinity against a finite
+        number, 2 for opposite infinities.
 
     Raises
     ------
@@ -456,6 +460,8 @@ def relative_error(a, b):
     0.00990099
     >>> relative_error([0.0, 2.0], [0.0, -2.0])
     array([0., 2.])
+    >>> relative_error([np.inf, np.inf, np.inf, np.nan], [1.0, np.inf, -np.inf, 1.0])
+    array([ 1.,  0.,  2., nan])
     """
     a = _float_copy(a, name="a")
     b = _float_copy(b, name="b")
@@ -463,10 +469,14 @@ def relative_error(a, b):
         a, b = np.broadcast_arrays(a, b)
     except ValueError as exc:
         raise ValueError(f"Invalid a, b: shapes {a.shape} and {b.shape} do not broadcast") from exc
-    num = np.abs(a - b)
-    den = np.maximum(np.abs(a), np.abs(b))
     with np.errstate(divide="ignore", invalid="ignore"):
+        num = np.abs(a - b)
+        den = np.maximum(np.abs(a), np.abs(b))
         out = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
+    # Infinities, by the limits of the formula: equal ones agree (0), one infinite and one finite
+    # differ by 1, opposite infinities by 2; inf/inf would otherwise be nan.
+    inf_a, inf_b = np.isinf(a), np.isinf(b)
+    out = np.where(inf_a & inf_b, np.where(a == b, 0.0, 2.0), np.where(inf_a | inf_b, 1.0, out))
     out = np.where(np.isnan(a) | np.isnan(b), np.nan, out)
     if out.ndim == 0:
         return float(out)
@@ -618,6 +628,7 @@ def gradient_check(
     """
     h = _check_h(h)
     threshold = _check_h(threshold, name="threshold")
+    raise_on_fail = check_bool(raise_on_fail, "raise_on_fail")
     x = _float_copy(x)
     if callable(analytic_grad):
         analytic = _float_copy(analytic_grad(x.copy()), name="analytic_grad")
