@@ -4,7 +4,9 @@ Each function here validates its arguments and returns a *schedule*, a callable
 ``schedule(step) -> float`` that maps the 0-based step index ``k`` to the learning
 rate used by that step. Every optimizer in :mod:`gdlib.optim` accepts a schedule
 wherever it accepts a number for ``learning_rate``. Schedules also accept a numpy
-array of steps and return an array, which is how the chapters plot them.
+array of steps and return an array, which is how the chapters plot them. A step is a
+count: a schedule refuses ``None``, a bool, a string, nan, inf, a fraction such as 1.5
+(``ValueError``/``TypeError`` naming ``step``) and a negative step; ``2.0`` is step 2.
 
 This is optax's convention (a schedule is a function of the step count), not
 ``torch.optim.lr_scheduler``'s, where a scheduler object mutates the optimizer's
@@ -22,11 +24,12 @@ Examples
 """
 from __future__ import annotations
 
+import numbers
 from typing import Callable
 
 import numpy as np
 
-from ._validation import check_int, check_real
+from ._validation import check_bool, check_int, check_real
 
 __all__ = [
     "Schedule",
@@ -42,8 +45,22 @@ Schedule = Callable[[int], float]
 
 
 def _steps(step):
-    """The step(s) as float array (scalar stays 0-d), refusing negative steps."""
-    k = np.asarray(step, dtype=float)
+    """The step(s) as float array (scalar stays 0-d), refusing what is not a whole number >= 0.
+
+    Steps are counts: ``None``, bools, strings, complex numbers, nan, inf and fractions such as
+    1.5 are refused (a float holding a whole number, ``2.0``, is accepted).
+    """
+    if step is None or isinstance(step, (bool, np.bool_, str, bytes)):
+        raise TypeError(f"Invalid step: {step!r} (must be an int >= 0 or an array of them)")
+    try:
+        raw = np.asarray(step)
+    except (TypeError, ValueError):
+        raise TypeError(f"Invalid step: {step!r} (must be an int >= 0 or an array of them)") from None
+    if raw.dtype.kind not in "iuf":
+        raise TypeError(f"Invalid step: {step!r} (must be an int >= 0 or an array of them; got dtype {raw.dtype})")
+    k = raw.astype(float)
+    if not np.all(np.isfinite(k)) or np.any(k != np.floor(k)):
+        raise ValueError(f"Invalid step: {step!r} (must be a whole number: steps are counted)")
     if np.any(k < 0):
         raise ValueError(f"Invalid step: {step!r} (must be >= 0)")
     return k
@@ -142,6 +159,7 @@ def exponential_decay(learning_rate: float, k: float, decay_steps: int = 1,
     lr0 = check_real(learning_rate, "learning_rate", positive=True)
     k = check_real(k, "k", nonnegative=True)
     decay_steps = check_int(decay_steps, "decay_steps")
+    staircase = check_bool(staircase, "staircase")
     if staircase:
         fn = lambda t: lr0 * np.exp(-k * np.floor(t / decay_steps))  # noqa: E731
     else:
@@ -307,9 +325,11 @@ def warmup(schedule: Schedule | float, warmup_steps: int, initial_learning_rate:
     Raises
     ------
     ValueError
-        For ``warmup_steps < 1`` or a negative initial rate.
+        For ``warmup_steps < 1``, a negative initial rate, or a ``schedule`` whose value at
+        step 0 is not finite and >= 0.
     TypeError
-        If ``schedule`` is neither callable nor a number.
+        If ``schedule`` is neither callable nor a number, or returns something else than a
+        real number at step 0.
 
     Notes
     -----
@@ -330,10 +350,15 @@ def warmup(schedule: Schedule | float, warmup_steps: int, initial_learning_rate:
     [0.02, 0.06, 0.1, 0.05]
     """
     if not callable(schedule):
-        schedule = constant(schedule)
+        schedule = constant(check_real(schedule, "schedule", positive=True))
     warmup_steps = check_int(warmup_steps, "warmup_steps")
     lr_init = check_real(initial_learning_rate, "initial_learning_rate", nonnegative=True)
-    lr_peak = float(schedule(0))
+    peak = schedule(0)
+    if isinstance(peak, np.ndarray) and peak.ndim == 0:
+        peak = peak[()]
+    lr_peak = check_real(peak, "schedule", nonnegative=True) if isinstance(peak, numbers.Real) else None
+    if lr_peak is None:
+        raise TypeError(f"Invalid schedule: {schedule!r} returned {peak!r} at step 0 (must be a real number)")
 
     def fn(t):
         ramp = lr_init + (t / warmup_steps) * (lr_peak - lr_init)
