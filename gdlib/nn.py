@@ -24,7 +24,7 @@ import numpy as np
 
 from . import losses as _losses
 from .autograd import Tensor, _linear, _sigmoid
-from ._validation import check_int
+from ._validation import check_int, check_real_array
 from ._validation import rng_from_seed as _rng
 from .data import minibatches
 
@@ -33,7 +33,7 @@ __all__ = ["Module", "Linear", "ReLU", "Tanh", "Sigmoid", "Sequential", "MLP", "
 
 def _tensor(x):
     """A Tensor stays as it is; raw data becomes a constant leaf (no gradient is computed for it)."""
-    return x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float64), requires_grad=False)
+    return x if isinstance(x, Tensor) else Tensor(check_real_array(x, "x"), requires_grad=False)
 
 
 class Module:
@@ -188,7 +188,12 @@ class Linear(Module):
         self.b = np.zeros(n_out)
         self._leaves = []  # (W_tensor, b_tensor) of each forward pass since zero_grad()
 
+    def _check_input(self, shape):
+        if len(shape) not in (1, 2) or shape[-1] != self.n_in:
+            raise ValueError(f"Invalid x: shape {shape} ({self!r} takes (N, {self.n_in}) or ({self.n_in},))")
+
     def forward(self, x):
+        self._check_input(x.shape)
         W = Tensor(self.W)
         b = Tensor(self.b)
         out = _linear(x, W, b)  # x @ W + b as one fused graph node (same values and gradients)
@@ -196,7 +201,9 @@ class Linear(Module):
         return out
 
     def forward_numpy(self, x):
-        return np.asarray(x, dtype=np.float64) @ self.W + self.b
+        x = check_real_array(x, "x")
+        self._check_input(x.shape)
+        return x @ self.W + self.b
 
     def parameters(self):
         return [self.W, self.b]
@@ -243,7 +250,7 @@ class ReLU(Module):
         return x.relu()
 
     def forward_numpy(self, x):
-        return np.maximum(np.asarray(x, dtype=np.float64), 0.0)
+        return np.maximum(check_real_array(x, "x"), 0.0)
 
     def __repr__(self):
         return "ReLU()"
@@ -262,7 +269,7 @@ class Tanh(Module):
         return x.tanh()
 
     def forward_numpy(self, x):
-        return np.tanh(np.asarray(x, dtype=np.float64))
+        return np.tanh(check_real_array(x, "x"))
 
     def __repr__(self):
         return "Tanh()"
@@ -281,7 +288,7 @@ class Sigmoid(Module):
         return x.sigmoid()
 
     def forward_numpy(self, x):
-        return _sigmoid(np.asarray(x, dtype=np.float64))  # the Tensor path's overflow-free formula
+        return _sigmoid(check_real_array(x, "x"))  # the Tensor path's overflow-free formula
 
     def __repr__(self):
         return "Sigmoid()"
@@ -414,6 +421,29 @@ def _scores(model, X):
     return model(X).data
 
 
+def _check_model(model, *, trainable=False):
+    """Refuse a model that cannot be evaluated (or, with ``trainable``, updated)."""
+    needs = ("forward_numpy", "parameters", "grads", "zero_grad") if trainable else ()
+    if not (isinstance(model, Module) or (callable(model) and all(hasattr(model, n) for n in needs))):
+        what = "a gdlib.nn.Module" if trainable else "a gdlib.nn.Module or a callable X -> scores"
+        raise TypeError(f"Invalid model: {model!r} (must be {what})")
+
+
+def _check_X(model, X):
+    """``X`` as a non-empty float ``(N, D)`` array that ``model`` accepts; its output on one row."""
+    X = check_real_array(X, "X")
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise ValueError(f"Invalid X: shape {X.shape} (must be (N, D) with N >= 1)")
+    try:
+        out = np.asarray(_scores(model, X[:1]))
+    except ValueError as exc:   # e.g. a wrong feature count: say that X is the culprit
+        raise ValueError(f"Invalid X: shape {X.shape} does not fit {model!r} ({exc})") from None
+    if out.ndim != 2 or out.shape[0] != 1:
+        raise ValueError(f"Invalid model: {model!r} returns shape {out.shape[1:]} per sample of X "
+                         "(must return one row of scores per sample)")
+    return X, out.shape
+
+
 def accuracy(model, X, y):
     """Fraction of samples whose highest score is the correct class.
 
@@ -426,12 +456,16 @@ def accuracy(model, X, y):
     Returns
     -------
     float
-        In [0, 1].
+        In [0, 1]; ``nan`` when a score is nan (nan in ``X`` or a diverged model: a nan in
+        gives a nan out, rather than the argmax of nan scores counting as class 0).
 
     Raises
     ------
+    TypeError
+        For a ``model`` that is not callable, or ``X`` that is not real numbers.
     ValueError
-        When ``y`` has the wrong length or a label out of range.
+        When ``X`` is empty or not 2-D or does not fit the model (its feature count), or
+        ``y`` has the wrong length or a label out of range.
 
     Examples
     --------
@@ -439,9 +473,15 @@ def accuracy(model, X, y):
     >>> layer.W[:] = np.eye(2)
     >>> accuracy(layer, np.array([[1.0, 0.0], [0.0, 1.0], [2.0, 3.0]]), [0, 1, 0])
     0.6666666666666666
+    >>> accuracy(layer, np.full((2, 2), np.nan), [0, 1])
+    nan
     """
-    scores = np.asarray(_scores(model, np.asarray(X, dtype=np.float64)))
-    y = _losses._check_labels(y, scores.shape[0], scores.shape[1])
+    _check_model(model)
+    X, out_shape = _check_X(model, X)
+    y = _losses._check_labels(y, X.shape[0], out_shape[1])
+    scores = np.asarray(_scores(model, X))
+    if np.isnan(scores).any():
+        return float("nan")
     return float(np.mean(np.argmax(scores, axis=1) == y))
 
 
@@ -484,8 +524,12 @@ def train(model, X, y, optimizer, loss="softmax", epochs=10, batch_size=32, seed
     ------
     TypeError, ValueError
         For an unknown loss, bad counts, an optimizer without ``step``, a label out
-        of range (naming it) or targets of another shape than the model's output.
-        All are checked before the first step: a refused call leaves the model as it was.
+        of range (naming it), targets of another shape than the model's output or
+        holding something else than real numbers, an empty ``X``, ``X`` of another
+        feature count than the model's, nan or inf in ``X`` or in ``mse`` targets, or a
+        learning-rate schedule that fails at any of the ``epochs * n_batches`` steps this
+        call will take. All are checked before the first step: a refused call leaves the
+        model and the optimizer as they were.
 
     Notes
     -----
@@ -502,30 +546,40 @@ def train(model, X, y, optimizer, loss="softmax", epochs=10, batch_size=32, seed
     >>> len(hist["loss"]), hist["loss"][-1] < hist["loss"][0], hist["accuracy"][-1] > 0.9
     (5, True, True)
     """
-    if loss not in _TRAIN_LOSSES:
+    if not isinstance(loss, str) or loss not in _TRAIN_LOSSES:
         raise ValueError(f"Invalid loss: {loss!r} (must be one of {sorted(_TRAIN_LOSSES)})")
     epochs = check_int(epochs, "epochs")
     batch_size = check_int(batch_size, "batch_size")
     if not callable(getattr(optimizer, "step", None)):
         raise TypeError(f"Invalid optimizer: {optimizer!r} (must have a step(params, grads) method)")
-    X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y)
-    if X.ndim != 2:
-        raise ValueError(f"Invalid X: shape {X.shape} (must be (N, D))")
-    if y.shape[:1] != X.shape[:1]:
-        raise ValueError(f"Invalid y: shape {y.shape} (must have {X.shape[0]} rows like X)")
+    _check_model(model, trainable=True)
+    rng = _rng(seed)
+    X, out_shape = _check_X(model, X)
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"Invalid X: holds nan or inf at row {int(np.flatnonzero(~np.isfinite(X).all(axis=1))[0])} "
+                         "(one such row would make every parameter nan)")
     tensor_loss, numpy_loss = _TRAIN_LOSSES[loss]
     classify = loss != "mse"
     # Check every label/target now: a bad one met in a later minibatch would be refused only after
     # the optimizer had already changed the model.
-    out_shape = np.shape(_scores(model, X[:1]))
     if classify:
         y = _losses._check_labels(y, X.shape[0], out_shape[-1])
-    elif y.shape[1:] != out_shape[1:]:
-        raise ValueError(
-            f"Invalid y: shape {y.shape} (must be {(X.shape[0],) + tuple(out_shape[1:])}, the model's output shape)"
-        )
-    rng = _rng(seed)
+    else:
+        y = check_real_array(y, "y")
+        if y.shape[1:] != out_shape[1:] or y.shape[:1] != X.shape[:1]:
+            raise ValueError(
+                f"Invalid y: shape {y.shape} (must be {(X.shape[0],) + tuple(out_shape[1:])}, the model's output shape)"
+            )
+        if not np.all(np.isfinite(y)):
+            raise ValueError("Invalid y: holds nan or inf (mse targets must be finite)")
+    # Every learning rate this call will use, now: a schedule failing at step k would otherwise be
+    # refused after k updates of the model.
+    rate_at = getattr(optimizer, "learning_rate_at", None)
+    if callable(rate_at):
+        start = int(getattr(optimizer, "t", 0))
+        n_batches = -(-X.shape[0] // batch_size)
+        for k in range(start, start + epochs * n_batches):
+            rate_at(k)
     history = {"loss": [], "batch_loss": []}
     if classify:
         history["accuracy"] = []
