@@ -41,6 +41,7 @@ import numbers
 import numpy as np
 
 from . import derivatives as _derivatives
+from ._validation import check_bool, check_int, check_real, check_real_array
 from . import losses as _losses
 
 __all__ = [
@@ -136,6 +137,23 @@ def _where(index, shape) -> str:
     if len(shape) <= 1:
         return f"component {index[0] if index else 0}"
     return f"entry {tuple(int(i) for i in index)}"
+
+
+def _check_str(value, name, optional=False):
+    """The instructor's text arguments (names, hints): a ``str`` (or ``None`` when ``optional``)."""
+    if optional and value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"Invalid {name}: {value!r} (must be a str)")
+    return value
+
+
+def _check_target(target):
+    """An accuracy bar in (0, 1] (the instructor's argument: a ``ValueError``, never a failed check)."""
+    target = check_real(target, "target")
+    if not 0 < target <= 1:
+        raise ValueError(f"Invalid target: {target!r} (must be in (0, 1])")
+    return target
 
 
 def _passed(name: str, n_checks: int) -> None:
@@ -364,6 +382,10 @@ def check_gradient(grad, f, points, name="grad", unpack=False, arg_names=None):
         than ``rtol=1e-5`` (plus ``1e-7`` absolute).
     ExerciseNotImplemented
         If ``grad`` still raises ``NotImplementedError``.
+    TypeError, ValueError
+        For the instructor's arguments (``f`` not callable, no points, a point that is not
+        finite real numbers, ``unpack`` not a bool, ``arg_names`` of the wrong count), before
+        ``grad`` is called.
 
     Examples
     --------
@@ -377,14 +399,27 @@ def check_gradient(grad, f, points, name="grad", unpack=False, arg_names=None):
     __tracebackhide__ = True  # noqa: F841 (IPython shows the student's cell and the sentence)
     if not callable(f):
         raise TypeError(f"Invalid f: {f!r} (must be callable)")
-    points = [np.asarray(p, dtype=np.float64) for p in points]
+    name = _check_str(name, "name")
+    unpack = check_bool(unpack, "unpack")
+    if isinstance(points, (str, bytes)) or not hasattr(points, "__iter__"):
+        raise TypeError(f"Invalid points: {points!r} (must be a list of points)")
+    points = [check_real_array(p, f"points[{i}]") for i, p in enumerate(points)]
     if not points:
         raise ValueError("Invalid points: [] (need at least one point)")
+    for i, p in enumerate(points):
+        if p.size == 0 or not np.all(np.isfinite(p)):
+            raise ValueError(f"Invalid points[{i}]: {_fmt(p)} (must be a non-empty point of finite numbers)")
+    if arg_names is not None:
+        if isinstance(arg_names, str) or not all(isinstance(a, str) for a in arg_names):
+            raise TypeError(f"Invalid arg_names: {arg_names!r} (must be a list of str)")
+        arg_names = list(arg_names)
+    # Everything the instructor passed is checked before the student's function is first called.
+    for p in points:
+        if unpack and arg_names is not None and len(arg_names) != p.size:
+            raise ValueError(f"Invalid arg_names: {arg_names!r} (need {p.size} names)")
     for p in points:
         names = list(arg_names) if arg_names is not None else (
             list("xyzuvw"[: p.size]) if p.size <= 6 else [f"x{k}" for k in range(p.size)])
-        if unpack and len(names) != p.size:
-            raise ValueError(f"Invalid arg_names: {arg_names!r} (need {p.size} names)")
         label = "(" + ", ".join(names) + ")" if unpack else "x"
         context = f" at {label} = {_fmt(p)}"
         if unpack:
@@ -1030,15 +1065,40 @@ def check_schedule(make_schedule, reference, settings, steps=(0, 1, 2, 5, 10, 37
         If the schedule does not return a number, or a value is off (``rtol=1e-6``).
     ExerciseNotImplemented
         If the factory or the schedule still raises ``NotImplementedError``.
+    TypeError, ValueError
+        For the instructor's arguments (an unknown ``reference``, a setting the reference
+        refuses, steps that are not ints >= 0), before the student's factory is called.
     """
     __tracebackhide__ = True  # noqa: F841 (IPython shows the student's cell and the sentence)
     from . import schedules as _schedules
 
-    ref_factory = getattr(_schedules, reference, None)
-    if ref_factory is None:
-        raise ValueError(f"Invalid reference: {reference!r} (not a function of gdlib.schedules)")
-    name = name or reference
-    for setting in settings:
+    known = [n for n in _schedules.__all__ if n != "Schedule"]
+    reference = _check_str(reference, "reference")
+    if reference not in known:
+        raise ValueError(f"Invalid reference: {reference!r} (must be one of {known})")
+    ref_factory = getattr(_schedules, reference)
+    name = _check_str(name, "name", optional=True) or reference
+    if isinstance(settings, (dict, str)) or not hasattr(settings, "__iter__"):
+        raise TypeError(f"Invalid settings: {settings!r} (must be a list of dicts of keyword arguments)")
+    settings = list(settings)
+    if not settings:
+        raise ValueError("Invalid settings: [] (need at least one setting)")
+    if isinstance(steps, (str, bytes)) or not hasattr(steps, "__iter__"):
+        raise TypeError(f"Invalid steps: {steps!r} (must be a list of ints >= 0)")
+    steps = [check_int(k, "steps", minimum=0) for k in steps]
+    if not steps:
+        raise ValueError("Invalid steps: [] (need at least one step)")
+    # The references first: an instructor's bad setting is the instructor's error, not the student's.
+    refs = []
+    for i, setting in enumerate(settings):
+        if not isinstance(setting, dict):
+            raise TypeError(f"Invalid settings[{i}]: {setting!r} (must be a dict of keyword arguments)")
+        try:
+            ref = ref_factory(**setting)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"Invalid settings[{i}]: {setting!r} (gdlib.schedules.{reference} refuses it: {exc})") from None
+        refs.append(ref)
+    for setting, ref in zip(settings, refs):
         shown = ", ".join(f"{k}={v!r}" for k, v in setting.items())
         schedule = _call(name, make_schedule, **setting)
         if not callable(schedule):
@@ -1046,7 +1106,6 @@ def check_schedule(make_schedule, reference, settings, steps=(0, 1, 2, 5, 10, 37
                 f"{name}({shown}) returned {type(schedule).__name__}, expected a function of the step "
                 f"(define an inner function and return it)"
             )
-        ref = ref_factory(**setting)
         expected = np.array([float(ref(k)) for k in steps])
         got = []
         for k in steps:
@@ -1111,7 +1170,11 @@ def check_accuracy(accuracy, target, what="accuracy", hint="", name=None):
     Raises
     ------
     CheckFailed
-        If ``accuracy < target``.
+        If ``accuracy < target``, or it is not a number in [0, 1] (a string such as
+        ``"0.97"`` or a bool fails).
+    TypeError, ValueError
+        For the instructor's arguments: ``target`` outside (0, 1], ``what``/``hint``/``name``
+        not strings.
 
     Examples
     --------
@@ -1119,12 +1182,19 @@ def check_accuracy(accuracy, target, what="accuracy", hint="", name=None):
     spiral training accuracy: 0.970 >= 0.950, check passed
     """
     __tracebackhide__ = True  # noqa: F841 (IPython shows the student's cell and the sentence)
-    if not isinstance(target, numbers.Real) or not 0 < target <= 1:
-        raise ValueError(f"Invalid target: {target!r} (must be in (0, 1])")
+    target = _check_target(target)
+    what = _check_str(what, "what")
+    hint = _check_str(hint, "hint")
+    name = _check_str(name, "name", optional=True)
     if callable(accuracy):
         accuracy = _call(name or what, accuracy)
     if accuracy is None:
         raise CheckFailed(f"{what} is None; did you forget a return statement?")
+    if isinstance(accuracy, np.ndarray) and accuracy.size == 1 and accuracy.dtype.kind == "f":
+        accuracy = accuracy.reshape(())[()]
+    if isinstance(accuracy, (bool, np.bool_)) or not isinstance(accuracy, numbers.Real):
+        # "0.97" would pass through float(); a str or a bool is not a measured accuracy
+        raise CheckFailed(f"{what} should be a number in [0, 1], got {type(accuracy).__name__} {accuracy!r}")
     acc = float(accuracy)
     if not np.isfinite(acc) or not 0 <= acc <= 1:
         raise CheckFailed(f"{what} should be a fraction in [0, 1], got {accuracy!r}")
@@ -1161,6 +1231,8 @@ def check_digits_training(train_digits, make_schedule, epochs, target, seed=0):
     from .data import digits
     from .nn import accuracy
 
+    epochs = check_int(epochs, "epochs")
+    target = _check_target(target)
     X_train, X_test, y_train, y_test = digits(seed=seed)
     steps_per_epoch = int(np.ceil(X_train.shape[0] / 32))
     total = epochs * steps_per_epoch
