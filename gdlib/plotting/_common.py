@@ -5,12 +5,47 @@ their ``value``/``grad``) on a regular grid; everything else comes from ``gdlib`
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
+
+
+def closes_new_figures_on_error(fn):
+    """Decorate a plotting function so that a refused (or failing) call leaves no figure behind.
+
+    A function opens its figure only after checking its arguments, but ``f`` itself can fail
+    when it is evaluated on the grid; any figure opened during the call is then closed before
+    the exception propagates, so ``plt.get_fignums()`` is as before the call.
+    """
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        import matplotlib.pyplot as plt
+
+        before = set(plt.get_fignums())
+        try:
+            return fn(*args, **kwargs)
+        except BaseException:
+            for num in set(plt.get_fignums()) - before:
+                plt.close(num)
+            raise
+
+    return wrapper
+
+
+def check_flag(value, name):
+    """A plotting flag (``log``, ``descent``, ``normalize``): ``True`` or ``False`` only."""
+    from .._validation import check_bool
+
+    return check_bool(value, name)
 
 
 def new_axes(ax=None, projection=None, figsize=(6.0, 5.0)):
     """Return ``ax``, or a fresh Axes on a new pyplot figure (so notebooks display it)."""
     if ax is not None:
+        from matplotlib.axes import Axes
+
+        if not isinstance(ax, Axes):
+            raise TypeError(f"Invalid ax: {ax!r} (must be a matplotlib Axes or None)")
         if projection == "3d" and getattr(ax, "name", None) != "3d":
             raise ValueError(f"Invalid ax: {ax!r} (must be a 3-D Axes, e.g. fig.add_subplot(projection='3d'))")
         return ax

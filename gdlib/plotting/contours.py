@@ -7,7 +7,8 @@ import numpy as np
 from matplotlib.colors import LogNorm
 
 from .._validation import check_int
-from ._common import evaluate, grid, in_window, new_axes, resolve_function, resolve_window, trajectory_points
+from ._common import (check_flag, closes_new_figures_on_error, evaluate, grid, in_window, new_axes,
+                      resolve_function, resolve_window, trajectory_points)
 
 __all__ = ["plot_contours", "plot_trajectory", "plot_gradient_field"]
 
@@ -38,6 +39,7 @@ def _mark_critical_points(ax, f, window):
             ax.plot(pts[:, 0], pts[:, 1], linestyle="none", zorder=5, **style)
 
 
+@closes_new_figures_on_error
 def plot_contours(f, ax=None, levels=30, log=True, n=200, window=None):
     r"""Contour lines of a 2-D function, its minima and saddles marked.
 
@@ -95,14 +97,18 @@ def plot_contours(f, ax=None, levels=30, log=True, n=200, window=None):
     f = resolve_function(f)
     window = resolve_window(f, window)
     n = check_int(n, "n", minimum=2)
+    log = check_flag(log, "log")
     if isinstance(levels, bool):
         raise TypeError(f"Invalid levels: {levels!r} (must be an int >= 1 or a sequence of numbers)")
     if isinstance(levels, (numbers.Integral, np.integer)):
         levels = check_int(levels, "levels", minimum=1)
         n_levels, level_values = levels, None
     else:
-        level_values = np.asarray(levels, dtype=np.float64)
-        if level_values.ndim != 1 or level_values.size < 1:
+        try:
+            level_values = np.asarray(levels, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"Invalid levels: {levels!r} (must be an int >= 1 or a sequence of numbers)") from None
+        if level_values.ndim != 1 or level_values.size < 1 or not np.all(np.isfinite(level_values)):
             raise ValueError(f"Invalid levels: {levels!r} (must be an int or a 1-D sequence of numbers)")
         level_values = np.sort(level_values)
         n_levels = level_values.size
@@ -129,6 +135,7 @@ def plot_contours(f, ax=None, levels=30, log=True, n=200, window=None):
     return ax
 
 
+@closes_new_figures_on_error
 def plot_trajectory(traj, ax=None, label=None, color=None):
     """Draw an optimisation path in the plane: a line through the iterates, start and end marked.
 
@@ -169,6 +176,13 @@ def plot_trajectory(traj, ax=None, label=None, color=None):
     >>> plt.close("all")
     """
     xs = trajectory_points(traj)
+    if label is not None and not isinstance(label, str):
+        raise TypeError(f"Invalid label: {label!r} (must be a str or None)")
+    if color is not None:
+        from matplotlib.colors import is_color_like
+
+        if not is_color_like(color):
+            raise ValueError(f"Invalid color: {color!r} (must be a matplotlib color, e.g. 'C1' or '#1f77b4')")
     ax = new_axes(ax)
     (line,) = ax.plot(xs[:, 0], xs[:, 1], "-o", markersize=2.5, linewidth=1.3, color=color, label=label, zorder=6)
     c = line.get_color()
@@ -182,6 +196,7 @@ def plot_trajectory(traj, ax=None, label=None, color=None):
     return ax
 
 
+@closes_new_figures_on_error
 def plot_gradient_field(f, ax=None, n=15, window=None, descent=True, normalize=True):
     r"""Arrows of :math:`-\nabla f` (or :math:`\nabla f`) on a grid, colored by :math:`\|\nabla f\|`.
 
@@ -229,6 +244,8 @@ def plot_gradient_field(f, ax=None, n=15, window=None, descent=True, normalize=T
         raise TypeError(f"Invalid f: {f!r} (must have a grad method, e.g. a gdlib TestFunction)")
     window = resolve_window(f, window)
     n = check_int(n, "n", minimum=2)
+    descent = check_flag(descent, "descent")
+    normalize = check_flag(normalize, "normalize")
     ax = new_axes(ax)
     X, Y, P = grid(window, n)
     G = np.asarray(f.grad(P), dtype=np.float64)

@@ -6,7 +6,7 @@ import numbers
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from ._common import new_axes
+from ._common import check_flag, closes_new_figures_on_error, new_axes
 
 __all__ = ["plot_losses"]
 
@@ -24,6 +24,7 @@ def _values(traj, k):
     return vals.astype(np.float64)
 
 
+@closes_new_figures_on_error
 def plot_losses(trajs, ax=None, log=True, labels=None, f_min=None):
     r"""Plot :math:`f(x_t)` (or :math:`f(x_t) - f^*`) against the step :math:`t` for each run.
 
@@ -100,7 +101,7 @@ def plot_losses(trajs, ax=None, log=True, labels=None, f_min=None):
         if f_min is not None:
             y = y - f_min
         ys.append(np.where(np.isfinite(y), y, np.nan))
-    use_log = bool(log) and (
+    use_log = check_flag(log, "log") and (
         f_min is not None or all(np.all(y[np.isfinite(y)] > 0) for y in ys)
     )
     ax = new_axes(ax, figsize=(6.0, 4.0))

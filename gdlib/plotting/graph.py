@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
-from ._common import new_axes
+from ._common import closes_new_figures_on_error, new_axes
 
 __all__ = ["draw_graph"]
 
@@ -89,6 +89,7 @@ def _layout(root):
     return order, pos
 
 
+@closes_new_figures_on_error
 def draw_graph(tensor, ax=None):
     """Draw the graph that computed ``tensor``: values forward (green, above wires), gradients backward (red, below).
 

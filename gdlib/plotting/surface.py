@@ -4,11 +4,12 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_int
-from ._common import evaluate, grid, new_axes, resolve_function, resolve_window
+from ._common import closes_new_figures_on_error, evaluate, grid, new_axes, resolve_function, resolve_window
 
 __all__ = ["plot_surface"]
 
 
+@closes_new_figures_on_error
 def plot_surface(f, ax=None, n=60, window=None):
     """Draw :math:`z = f(x_1, x_2)` as a 3-D surface.
 
