@@ -12,11 +12,17 @@ from .sgd import SGD, Momentum, Nesterov
 from .adagrad import Adagrad
 from .rmsprop import RMSProp
 from .adam import Adam, AdamW, AMSGrad
+from .adadelta import Adadelta
+from .adamax import Adamax
+from .nadam import NAdam
+from .radam import RAdam
+from .rprop import Rprop
 
 #: name -> class, lowercase names as the explorer and the chapters use them
 OPTIMIZERS = {
     "sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "adagrad": Adagrad,
     "rmsprop": RMSProp, "adam": Adam, "adamw": AdamW, "amsgrad": AMSGrad,
+    "adadelta": Adadelta, "adamax": Adamax, "nadam": NAdam, "radam": RAdam, "rprop": Rprop,
 }
 
 
@@ -36,4 +42,4 @@ def get_optimizer(name: str, **hyperparameters) -> Optimizer:
 
 
 __all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "Adagrad", "RMSProp", "Adam", "AdamW",
-           "AMSGrad", "OPTIMIZERS", "get_optimizer"]
+           "AMSGrad", "Adadelta", "Adamax", "NAdam", "RAdam", "Rprop", "OPTIMIZERS", "get_optimizer"]
