@@ -176,7 +176,7 @@ class AdamW(Adam):
 
 
 class AMSGrad(Adam):
-    r"""AMSGrad: Adam whose denominator never shrinks.
+    r"""AMSGrad: Adam that divides by the running maximum of its second moment.
 
     .. code-block:: python
 
@@ -201,8 +201,17 @@ class AMSGrad(Adam):
     -----
     Adam's effective step :math:`\eta/\sqrt{\hat v_t}` can grow when a large, rare gradient is
     forgotten; Reddi et al. build an online convex problem on which Adam therefore converges
-    to the worst point. Keeping the running maximum :math:`v^{\max}_t = \max(v^{\max}_{t-1},
-    v_t)` makes the effective step non-increasing. ``state[i]`` adds ``"v_max"``.
+    to the worst point. AMSGrad keeps the running maximum :math:`v^{\max}_t =
+    \max(v^{\max}_{t-1}, v_t)` of the uncorrected :math:`v_t`, so a large gradient is not
+    forgotten. ``state[i]`` adds ``"v_max"``.
+
+    In Reddi et al.'s Algorithm 2, which has no bias correction, the effective rate
+    :math:`\eta_t/\sqrt{v^{\max}_t}` is non-increasing (for a non-increasing :math:`\eta_t`).
+    Here, as in ``torch.optim``, :math:`v^{\max}_t` is divided by :math:`1-\beta_2^t`, so the
+    effective rate :math:`\eta\sqrt{1-\beta_2^t}/\sqrt{v^{\max}_t}` **grows** while
+    :math:`v^{\max}_t` stays fixed, by up to :math:`1/\sqrt{1-\beta_2^{t_0}}` if the maximum
+    was set at step :math:`t_0`: one gradient of 1, then gradients of ``1e-3``, give
+    1.41 :math:`\eta` at :math:`t = 2` and 25 :math:`\eta` at :math:`t = 1000` (last example).
 
     **torch.optim and optax.** ``torch.optim.Adam(amsgrad=True)`` is exactly this (maximum of
     the uncorrected :math:`v`, then divided by :math:`1-\beta_2^t`). ``optax.amsgrad`` takes
@@ -221,6 +230,19 @@ class AMSGrad(Adam):
     >>> opt.step(x, np.array([4.0])); opt.step(x, np.array([0.0]))
     >>> opt.state[0]["v"], opt.state[0]["v_max"]     # v decays, v_max keeps the peak
     (array([4.]), array([8.]))
+
+    The bias-corrected effective rate grows while ``v_max`` is fixed (``beta1=0``, so a step
+    divided by its gradient is the effective rate):
+
+    >>> opt, x = gd.AMSGrad(learning_rate=1.0, beta1=0.0), np.zeros(1)
+    >>> opt.step(x, np.array([1.0]))
+    >>> rates = []
+    >>> for t in range(2, 1001):
+    ...     before = x.copy()
+    ...     opt.step(x, np.array([1e-3]))
+    ...     rates.append(float(before[0] - x[0]) / 1e-3)
+    >>> round(rates[0], 2), round(rates[-1], 1)     # t = 2 and t = 1000, in units of learning_rate
+    (1.41, 25.1)
     """
 
     buffers = ("m", "v", "v_max")
