@@ -310,7 +310,8 @@ class Tensor:
             return _as_float_array(other, "operand")
         except TypeError:
             raise TypeError(
-                f"unsupported operand for {op!r}: Tensor and {type(other).__name__} {other!r}"
+                f"unsupported operand for {op!r}: Tensor and {type(other).__name__} {other!r} "
+                "(must be a Tensor, a real number or an array of real numbers)"
             ) from None
 
     def _binary(self, other, op, forward, grads, reverse=False):
@@ -546,6 +547,7 @@ class Tensor:
         >>> x.grad.tolist()
         [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]
         """
+        keepdims = check_bool(keepdims, "keepdims")
         return self._divided_sum(_normalize_axis(axis, self.data.ndim), keepdims, 1, "sum")
 
     def _divided_sum(self, axes, keepdims, count, op):
@@ -591,6 +593,7 @@ class Tensor:
         ([1.5, 4.5], [[0.5, 0.5], [0.5, 0.5]])
         """
         x = self.data
+        keepdims = check_bool(keepdims, "keepdims")
         axes = _normalize_axis(axis, x.ndim)
         count = x.size if axes is None else int(np.prod([x.shape[i] for i in axes]))
         if count == 0:
@@ -632,6 +635,7 @@ class Tensor:
         x = self.data
         if x.size == 0:
             raise ValueError(f"max of an empty Tensor (shape {x.shape})")
+        keepdims = check_bool(keepdims, "keepdims")
         axes = _normalize_axis(axis, x.ndim)
         kept = _max_reduce(x, axis=axes, keepdims=True)
         data = kept if keepdims else (np.squeeze(kept, axis=axes) if axes is not None else kept.reshape(()))
@@ -661,7 +665,7 @@ class Tensor:
         [[2.0, 2.0], [1.0, 1.0], [0.0, 0.0]]
         """
         if isinstance(idx, Tensor):
-            raise TypeError("Invalid index: a Tensor (index with ints, slices or integer/boolean arrays)")
+            raise TypeError("Invalid index: a Tensor (must be ints, slices or integer/boolean arrays: use its .data)")
         x = self.data
         try:
             data = x[idx]
@@ -707,11 +711,15 @@ class Tensor:
         """
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
+        if not all(isinstance(n, (numbers.Integral, np.integer)) and not isinstance(n, (bool, np.bool_))
+                   for n in shape):
+            raise TypeError(f"Invalid shape: {shape!r} (must be ints, one of them may be -1)")
         x = self.data
         try:
             data = x.reshape(shape)
         except ValueError:
-            raise ValueError(f"Cannot reshape a Tensor of shape {x.shape} to {shape}") from None
+            raise ValueError(f"Invalid shape: {shape} for a Tensor of shape {x.shape} (must hold its "
+                             f"{x.size} entries)") from None
 
         def backward(g):
             _accumulate(self, np.reshape(g, x.shape))
@@ -877,11 +885,13 @@ def _normalize_axis(axis, ndim):
     """``None`` or a sorted tuple of non-negative axes; ``ValueError`` naming a bad one."""
     if axis is None:
         return None
-    axes = (axis,) if isinstance(axis, (numbers.Integral, np.integer)) and not isinstance(axis, bool) else axis
-    try:
-        axes = tuple(int(a) for a in axes)
-    except TypeError:
-        raise TypeError(f"Invalid axis: {axis!r} (must be None, an int or a tuple of ints)") from None
+    def is_int(a):
+        return isinstance(a, (numbers.Integral, np.integer)) and not isinstance(a, (bool, np.bool_))
+
+    axes = (axis,) if is_int(axis) else axis
+    if not isinstance(axes, (tuple, list)) or not all(is_int(a) for a in axes):
+        raise TypeError(f"Invalid axis: {axis!r} (must be None, an int or a tuple of ints)")
+    axes = tuple(int(a) for a in axes)
     out = []
     for a in axes:
         if not -ndim <= a < ndim:
