@@ -231,3 +231,15 @@ def test_no_assert_depends_on_wall_clock_time(path):
                 if used:
                     bad.append(f"cell {i} asserts on {sorted(used)}, which come from a clock")
     assert not bad, "; ".join(bad)
+
+
+# --- no markdown swallowed by a broken fence (issue 13 item 7) ----------------------------------------------
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_backtick_fence_with_a_backtick_in_its_info_string(path):
+    """CommonMark refuses a ``` fence whose info string holds a backtick (```{admonition} Pitfall: `x`): the line
+    is no fence, the next ``` opens a code block, and the section after it shows as raw text and raw TeX.
+    A title with inline code needs a colon fence (:::{admonition} ...), which MyST's colon_fence allows."""
+    nb = nbformat.read(path, as_version=4)
+    bad = [f"cell {i}: {line.strip()}" for i, c in enumerate(nb.cells) if c.cell_type == "markdown"
+           for line in c.source.splitlines() if re.match(r"^\s*`{3,}(?!`)[^`]*`", line)]
+    assert not bad, "; ".join(bad)
