@@ -53,6 +53,13 @@ def _check_h(h, name="h"):
     return h
 
 
+def _check_f(f):
+    """``f`` must be callable (a nameless "'str' object is not callable" otherwise)."""
+    if not callable(f):
+        raise TypeError(f"Invalid f: {f!r} (must be a callable x -> float)")
+    return f
+
+
 def _check_method(method):
     if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"Invalid method: {method!r} (must be one of {', '.join(map(repr, METHODS))})")
@@ -200,6 +207,7 @@ def partial_derivative(f: Callable, x, i, h: float = 1e-5, method: str = "centra
     12.002
     """
     h = _check_h(h)
+    _check_f(f)
     method = _check_method(method)
     x = _float_copy(x)
     flat_index = _check_index(i, x.shape)
@@ -263,6 +271,7 @@ def numerical_gradient(f: Callable, x, h: float = 1e-5, method: str = "central")
            [ 1.,  6.]])
     """
     h = _check_h(h)
+    _check_f(f)
     method = _check_method(method)
     x = _float_copy(x)
     fx = None if method == "central" else _scalar(f(x))
@@ -326,6 +335,7 @@ def directional_derivative(f: Callable, x, direction, h: float = 1e-5, normalize
     18.0
     """
     h = _check_h(h)
+    _check_f(f)
     x = _float_copy(x)
     u = _float_copy(direction, name="direction")
     if u.shape != x.shape:
@@ -396,6 +406,7 @@ def numerical_hessian(f: Callable, x, h: float = 1e-4) -> np.ndarray:
            [2., 6.]])
     """
     h = _check_h(h)
+    _check_f(f)
     x = _float_copy(x)
     n = x.size
     fx = _scalar(f(x))
@@ -627,6 +638,7 @@ def gradient_check(
     gdlib.derivatives.GradientCheckError: Gradient check failed at index (2,): analytic 0.0 vs numerical 0.75...
     """
     h = _check_h(h)
+    _check_f(f)
     threshold = _check_h(threshold, name="threshold")
     raise_on_fail = check_bool(raise_on_fail, "raise_on_fail")
     x = _float_copy(x)

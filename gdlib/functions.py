@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 
-from ._validation import check_int, check_real
+from ._validation import check_int, check_real, check_real_array
 
 __all__ = [
     "TestFunction",
@@ -107,7 +107,7 @@ class TestFunction:
     name: str = "test_function"
 
     def __init__(self, dim: int):
-        self.dim = dim
+        self.dim = dim = check_int(dim, "dim")
         self._minima: list = []
         self._local_minima: list = []
         self._saddles: list = []
@@ -350,10 +350,8 @@ class Quadratic(TestFunction):
             condition_number = check_real(condition_number, "condition_number", minimum=1.0)
             lam = np.linspace(1.0, condition_number, dim)
         else:
-            lam = np.asarray(eigenvalues)
-            if lam.dtype.kind not in "iuf":
-                raise TypeError(f"Invalid eigenvalues: {eigenvalues!r} (must be real numbers)")
-            lam = lam.astype(np.float64).reshape(-1) if lam.ndim <= 1 else lam
+            lam = check_real_array(eigenvalues, "eigenvalues")
+            lam = lam.reshape(-1) if lam.ndim <= 1 else lam
             if lam.ndim != 1 or lam.size != dim:
                 raise ValueError(f"Invalid eigenvalues: {eigenvalues!r} (must be {dim} numbers, one per dim)")
             if not np.all(np.isfinite(lam)) or np.any(lam <= 0):
@@ -363,10 +361,7 @@ class Quadratic(TestFunction):
         if center is None:
             c = np.zeros(dim)
         else:
-            c = np.asarray(center)
-            if c.dtype.kind not in "iuf":
-                raise TypeError(f"Invalid center: {center!r} (must be real numbers)")
-            c = c.astype(np.float64)
+            c = check_real_array(center, "center")
             if c.shape != (dim,) or not np.all(np.isfinite(c)):
                 raise ValueError(f"Invalid center: {center!r} (must be {dim} finite numbers)")
         super().__init__(dim)
