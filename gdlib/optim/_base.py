@@ -164,11 +164,13 @@ class Optimizer:
         if not callable(self.learning_rate):
             return self.learning_rate
         value = self.learning_rate(k)
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
+        if isinstance(value, np.ndarray) and value.ndim == 0:
+            value = value[()]
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
+            # float("0.1") would accept a string
             raise TypeError(f"Invalid learning_rate: schedule returned {value!r} at step {k} "
-                            "(must be a real number)") from None
+                            "(must be a real number)")
+        value = float(value)
         if not math.isfinite(value) or value < 0:
             raise ValueError(f"Invalid learning_rate: schedule returned {value} at step {k} "
                              "(must be finite and >= 0)")
@@ -205,7 +207,7 @@ class Optimizer:
         >>> SGD(learning_rate=0.5).step([x, x], [x, x])
         Traceback (most recent call last):
         ...
-        ValueError: Invalid params: params[0] and params[1] share memory (the same array given twice would be updated twice; give each array once)
+        ValueError: Invalid params: params[0] and params[1] share memory (must be distinct arrays: the same array given twice would be updated twice)
         >>> Adam().step(x.astype(np.float16), np.ones(2))
         Traceback (most recent call last):
         ...
@@ -265,10 +267,10 @@ class Optimizer:
             raise TypeError(f"Invalid params: {type(params).__name__} (must be a float numpy array "
                             "or a list/tuple of them; Python numbers cannot be updated in place)")
         if len(xs) != len(dxs):
-            raise ValueError(f"Invalid grads: {len(dxs)} gradient arrays for {len(xs)} params")
+            raise ValueError(f"Invalid grads: {len(dxs)} gradient arrays for {len(xs)} params (must be one per param)")
         if self._shapes is not None and len(xs) != len(self._shapes):
             raise ValueError(f"Invalid params: {len(xs)} arrays, but this optimizer's state holds "
-                             f"{len(self._shapes)} (call reset() to start over)")
+                             f"{len(self._shapes)} (must keep the count of the first step; call reset() to start over)")
         checked = []
         for i, (x, dx) in enumerate(zip(xs, dxs)):
             where = "" if single else f"[{i}]"
@@ -278,7 +280,7 @@ class Optimizer:
                 raise TypeError(f"Invalid params{where}: dtype {x.dtype} (must be floating; an "
                                 "integer array would truncate the update in place: use .astype(float))")
             if not x.flags.writeable:
-                raise ValueError(f"Invalid params{where}: array is read-only")
+                raise ValueError(f"Invalid params{where}: array is read-only (must be writable: it is updated in place)")
             if not isinstance(dx, np.ndarray) or dx.dtype != x.dtype:
                 try:
                     raw = dx if isinstance(dx, np.ndarray) else np.asarray(dx)
@@ -295,16 +297,16 @@ class Optimizer:
                 raise ValueError(f"Invalid grads{where}: shape {dx.shape} does not match "
                                  f"params{where} shape {x.shape}")
             if self._shapes is not None and x.shape != self._shapes[i]:
-                raise ValueError(f"Invalid params{where}: shape {x.shape}, but its state was created for "
-                                 f"shape {self._shapes[i]} (call reset() to start over)")
+                raise ValueError(f"Invalid params{where}: shape {x.shape}, but its state was created for shape "
+                                 f"{self._shapes[i]} (must keep the shape of the first step; call reset() to start over)")
             checked.append(dx)
         # The same array (or two views of one buffer) given twice would be updated twice, with
         # one state dict each: refuse, as torch.optim refuses a parameter in two groups.
         for i in range(len(xs)):
             for j in range(i):
                 if np.may_share_memory(xs[i], xs[j]):
-                    raise ValueError(f"Invalid params: params[{j}] and params[{i}] share memory (the same "
-                                     "array given twice would be updated twice; give each array once)")
+                    raise ValueError(f"Invalid params: params[{j}] and params[{i}] share memory (must be distinct "
+                                     "arrays: the same array given twice would be updated twice)")
         # A gradient that is (a view of) a parameter would change while that parameter is updated.
         for i, dx in enumerate(checked):
             if any(np.may_share_memory(dx, x) for x in xs):
