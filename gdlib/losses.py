@@ -54,7 +54,10 @@ def _real_array(x, name, kinds="iuf"):
     (``np.asarray(x, dtype=float)`` would raise numpy's own ``ValueError`` for strings, naming
     nothing, and silently drop the imaginary part of complex input.)
     """
-    arr = np.asarray(x)
+    try:
+        arr = np.asarray(x)
+    except (TypeError, ValueError):   # ragged nested lists
+        raise TypeError(f"Invalid {name}: {x!r} (must be a rectangular real number array)") from None
     if arr.dtype.kind not in kinds:
         raise TypeError(f"Invalid {name}: dtype {arr.dtype} (must be a real number array)")
     return arr.astype(np.float64, copy=False)
@@ -116,7 +119,7 @@ def _check_delta(delta):
 
 
 def _check_reg(reg, W):
-    if W is None and (reg == 0.0 and type(reg) in (float, int)):  # fast path: no regularisation
+    if W is None and type(reg) in (float, int) and reg == 0.0:  # fast path: no regularisation
         return 0.0
     if isinstance(reg, (bool, np.bool_)) or not isinstance(reg, numbers.Real):
         raise TypeError(f"Invalid reg: {reg!r} (must be a real number >= 0)")
@@ -443,8 +446,8 @@ def softmax_cross_entropy(scores, y, reg=0.0, W=None):
 
 
 # ----------------------------------------------------------------------------- Tensor forms
-def _tensor(x):
-    return x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float64))
+def _tensor(x, name="pred"):
+    return x if isinstance(x, Tensor) else Tensor(_real_array(x, name))
 
 
 def _onehot(y, n, c):
@@ -488,7 +491,7 @@ def tensor_l2_penalty(W, reg):
     reg = _check_reg(reg, W)
     total = None
     for w in _weight_list(W):
-        w = _tensor(w)
+        w = _tensor(w, "W")
         term = (w * w).sum()
         total = term if total is None else total + term
     if total is None:
@@ -524,7 +527,7 @@ def tensor_mse_loss(pred, target):
     (2.5, [1.0, -2.0])
     """
     p = _tensor(pred)
-    t = target if hasattr(target, "data") and hasattr(target, "backward") else np.asarray(target, dtype=np.float64)
+    t = target if hasattr(target, "data") and hasattr(target, "backward") else _real_array(target, "target")
     t_shape = np.shape(t.data) if hasattr(t, "backward") else t.shape
     if p.data.shape != t_shape:
         raise ValueError(f"Invalid target: shape {t_shape} (must equal pred's shape {p.data.shape})")
@@ -576,7 +579,7 @@ def tensor_svm_loss(scores, y, delta=1.0, reg=0.0, W=None):
     >>> float(loss.data), s.grad.tolist()
     (8.0, [[-1.0, 0.0, 1.0]])
     """
-    s = _tensor(scores)
+    s = _tensor(scores, "scores")
     n, c = _as_scores(s.data).shape
     y = _check_labels(y, n, c)
     delta = _check_delta(delta)
@@ -636,7 +639,7 @@ def tensor_softmax_cross_entropy(scores, y, reg=0.0, W=None):
     >>> float(loss.data), s.grad.tolist()
     (0.0, [[0.0, 0.0]])
     """
-    s = _tensor(scores)
+    s = _tensor(scores, "scores")
     n, c = _as_scores(s.data).shape
     y = _check_labels(y, n, c)
     reg = _check_reg(reg, W)
