@@ -14,7 +14,7 @@ import numbers
 
 import numpy as np
 
-from ._validation import check_int
+from ._validation import check_bool, check_int, check_real_array
 from ._validation import rng_from_seed as _rng
 
 __all__ = ["spiral", "blobs", "moons", "linear_regression", "digits", "minibatches"]
@@ -143,7 +143,7 @@ def blobs(n_per_class=100, n_classes=3, std=1.0, centers=None, n_features=2, see
         centers[:, 0] = 5.0 * np.cos(angles)
         centers[:, 1] = 5.0 * np.sin(angles)
     else:
-        centers = np.asarray(centers, dtype=np.float64)
+        centers = check_real_array(centers, "centers")
         if centers.ndim != 2 or centers.shape[0] < 1 or centers.shape[1] < 1:
             raise ValueError(f"Invalid centers: shape {centers.shape} (must be (n_classes, n_features))")
         if not np.all(np.isfinite(centers)):
@@ -249,14 +249,12 @@ def linear_regression(n_samples=100, n_features=1, noise=0.1, w=None, b=0.0, see
     if not np.isfinite(b):
         raise ValueError(f"Invalid b: {b!r} (must be finite)")
     rng = _rng(seed)
+    check_bool(return_coef, "return_coef")
     if w is None:
         n_features = check_int(n_features, "n_features")
         w = rng.standard_normal(n_features)
     else:
-        w = np.array(w)
-        if w.dtype.kind not in "iuf":
-            raise TypeError(f"Invalid w: dtype {w.dtype} (must hold real numbers)")
-        w = w.astype(np.float64)
+        w = np.array(check_real_array(w, "w"))
         if w.ndim != 1 or w.size < 1:
             raise ValueError(f"Invalid w: shape {w.shape} (must be 1-D and non-empty)")
         if not np.all(np.isfinite(w)):
@@ -264,7 +262,7 @@ def linear_regression(n_samples=100, n_features=1, noise=0.1, w=None, b=0.0, see
         n_features = w.size
     X = rng.uniform(-1.0, 1.0, size=(n_samples, n_features))
     y = X @ w + float(b) + noise * rng.standard_normal(n_samples)
-    if return_coef:
+    if check_bool(return_coef, "return_coef"):
         return X, y, w, float(b)
     return X, y
 
@@ -385,7 +383,8 @@ def minibatches(X, y, batch_size, seed=0, shuffle=True):
     Raises
     ------
     TypeError, ValueError
-        For a bad ``batch_size`` or seed, or ``X`` and ``y`` of different lengths.
+        For a bad ``batch_size`` or seed, ``shuffle`` that is not a bool, ``X`` or ``y`` that
+        is not an array of numbers, or ``X`` and ``y`` of different lengths.
 
     Notes
     -----
@@ -403,8 +402,9 @@ def minibatches(X, y, batch_size, seed=0, shuffle=True):
     [0, 1, 2, 3, 4]
     """
     batch_size = check_int(batch_size, "batch_size")
-    X = np.asarray(X)
-    y = np.asarray(y)
+    shuffle = check_bool(shuffle, "shuffle")
+    X = _numeric(X, "X")
+    y = _numeric(y, "y")
     if X.ndim == 0 or y.ndim == 0 or X.shape[0] != y.shape[0]:
         raise ValueError(
             f"Invalid X, y: shapes {X.shape} and {y.shape} (must have the same first dimension)"
@@ -412,6 +412,17 @@ def minibatches(X, y, batch_size, seed=0, shuffle=True):
     # Validate now (not at the first next()), then hand back a generator.
     order = _rng(seed).permutation(X.shape[0]) if shuffle else None
     return _iterate(X, y, batch_size, order)
+
+
+def _numeric(a, name):
+    """``a`` as an array of numbers, kept in its dtype (bool, int or float): no object, str or complex."""
+    try:
+        arr = np.asarray(a)
+    except (TypeError, ValueError):   # ragged nested lists
+        raise TypeError(f"Invalid {name}: {a!r} (must be a rectangular array of numbers)") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"Invalid {name}: dtype {arr.dtype} (must be numbers)")
+    return arr
 
 
 def _iterate(X, y, batch_size, order):

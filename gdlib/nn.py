@@ -550,14 +550,15 @@ def train(model, X, y, optimizer, loss="softmax", epochs=10, batch_size=32, seed
         raise ValueError(f"Invalid loss: {loss!r} (must be one of {sorted(_TRAIN_LOSSES)})")
     epochs = check_int(epochs, "epochs")
     batch_size = check_int(batch_size, "batch_size")
-    if not callable(getattr(optimizer, "step", None)):
-        raise TypeError(f"Invalid optimizer: {optimizer!r} (must have a step(params, grads) method)")
+    if isinstance(optimizer, type) or not callable(getattr(optimizer, "step", None)):
+        raise TypeError(f"Invalid optimizer: {optimizer!r} (must be an optimizer object with a step(params, grads) "
+                        "method, e.g. gd.SGD(learning_rate=0.1), not the class)")
     _check_model(model, trainable=True)
     rng = _rng(seed)
     X, out_shape = _check_X(model, X)
     if not np.all(np.isfinite(X)):
         raise ValueError(f"Invalid X: holds nan or inf at row {int(np.flatnonzero(~np.isfinite(X).all(axis=1))[0])} "
-                         "(one such row would make every parameter nan)")
+                         "(must be finite: one such row would make every parameter nan)")
     tensor_loss, numpy_loss = _TRAIN_LOSSES[loss]
     classify = loss != "mse"
     # Check every label/target now: a bad one met in a later minibatch would be refused only after
