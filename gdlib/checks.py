@@ -1072,6 +1072,8 @@ def check_schedule(make_schedule, reference, settings, steps=(0, 1, 2, 5, 10, 37
     __tracebackhide__ = True  # noqa: F841 (IPython shows the student's cell and the sentence)
     from . import schedules as _schedules
 
+    if not callable(make_schedule):
+        raise TypeError(f"Invalid make_schedule: {make_schedule!r} (must be the function you wrote)")
     known = [n for n in _schedules.__all__ if n != "Schedule"]
     reference = _check_str(reference, "reference")
     if reference not in known:

@@ -101,7 +101,7 @@ def test_plot_contours_bad_input():
         plot_contours(lambda p: p[..., 0] ** 2)  # a bare callable needs a window
     with pytest.raises(ValueError, match="Invalid levels"):
         plot_contours(Himmelblau(), levels=0)
-    with pytest.raises(ValueError, match="Invalid name"):
+    with pytest.raises(ValueError, match="Invalid f: .banana."):
         plot_contours("banana")
 
 

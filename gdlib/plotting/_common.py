@@ -58,8 +58,10 @@ def new_axes(ax=None, projection=None, figsize=(6.0, 5.0)):
 def resolve_function(f):
     """Accept a ``TestFunction``, a registry name, or a callable on batches ``(..., 2)``."""
     if isinstance(f, str):
-        from ..functions import get_function
+        from ..functions import FUNCTIONS, get_function
 
+        if f not in FUNCTIONS:
+            raise ValueError(f"Invalid f: {f!r} (must be a TestFunction or one of {sorted(FUNCTIONS)})")
         return get_function(f)
     if not callable(f) and not hasattr(f, "value"):
         raise TypeError(f"Invalid f: {f!r} (must be a TestFunction, a function name or a callable)")
@@ -113,7 +115,10 @@ def in_window(points, window):
 def trajectory_points(traj, name="traj"):
     """The ``(N, 2)`` float array of a Trajectory (its ``x``) or of an array-like."""
     xs = getattr(traj, "x", traj)
-    xs = np.asarray(xs)
+    try:
+        xs = np.asarray(xs)
+    except (TypeError, ValueError):   # ragged nested lists
+        raise TypeError(f"Invalid {name}: {traj!r} (must be a Trajectory or an (N, 2) array of numbers)") from None
     if xs.dtype.kind not in "iuf":
         raise TypeError(f"Invalid {name}: dtype {xs.dtype} (must be a Trajectory or an (N, 2) array of numbers)")
     if xs.ndim != 2 or xs.shape[1] != 2 or xs.shape[0] < 1:

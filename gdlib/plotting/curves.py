@@ -15,7 +15,10 @@ def _values(traj, k):
     vals = getattr(traj, "values", traj)
     if callable(vals):  # a dict's .values method: the caller passed a dict where a run was expected
         raise TypeError(f"Invalid trajs[{k}]: {traj!r} (must be a Trajectory or a 1-D array of values)")
-    vals = np.asarray(vals)
+    try:
+        vals = np.asarray(vals)
+    except (TypeError, ValueError):   # ragged
+        raise TypeError(f"Invalid trajs[{k}]: {traj!r} (must be a Trajectory or a 1-D array of numbers)") from None
     if vals.dtype.kind not in "iuf" or vals.ndim != 1:
         raise ValueError(
             f"Invalid trajs[{k}]: values of shape {vals.shape} and dtype {vals.dtype} "
@@ -73,6 +76,10 @@ def plot_losses(trajs, ax=None, log=True, labels=None, f_min=None):
     (['fast', 'slow'], 'log')
     >>> plt.close("all")
     """
+    if trajs is None or isinstance(trajs, (str, bytes, numbers.Number)) or not (
+            hasattr(trajs, "__iter__") or hasattr(trajs, "values")):
+        raise TypeError(f"Invalid trajs: {trajs!r} (must be a Trajectory, a list of them or of value arrays, "
+                        "or a dict label -> run)")
     if isinstance(trajs, dict):
         if labels is None:
             labels = [str(k) for k in trajs]
@@ -88,7 +95,7 @@ def plot_losses(trajs, ax=None, log=True, labels=None, f_min=None):
     if labels is not None:
         labels = list(labels)
         if len(labels) != len(runs):
-            raise ValueError(f"Invalid labels: {len(labels)} labels for {len(runs)} runs")
+            raise ValueError(f"Invalid labels: {len(labels)} labels for {len(runs)} runs (must be one per run)")
     if f_min is not None:
         if isinstance(f_min, bool) or not isinstance(f_min, numbers.Real):
             raise TypeError(f"Invalid f_min: {f_min!r} (must be a finite number or None)")
