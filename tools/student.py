@@ -18,6 +18,10 @@ exercise text. Outputs are dropped, the ``hide-input`` tag of solution cells is 
 (the student must see the cell), and markdown lines holding the ``{download}`` link to
 the student notebook itself are dropped.
 
+So that ``tools/grade.py`` can take the answers back (by cell, never by position), cell ids are
+kept, each stub carries ``metadata.gdlib.answer`` (the id of the instructor's solution cell) and
+the notebook ``metadata.gdlib.lab`` (the lab's file stem).
+
 Usage::
 
     python tools/student.py [--out _build/student] [labs/lab1_*.ipynb ...]
@@ -39,6 +43,7 @@ import nbformat
 SOLUTION_TAG = "solution"
 CHECK_TAG = "check"
 STUB_LINE = "# YOUR CODE HERE"
+META_KEY = "gdlib"  # metadata key of the answer cells and of the notebook (read by tools/grade.py)
 _HINT = re.compile(r"#\s*hint:\s*(.*?)\s*$", re.I)
 _DOWNLOAD = re.compile(r"\{download\}|student notebook", re.I)
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,8 +132,11 @@ def stub_source(src: str) -> str:
     return "\n\n\n".join(p for p in pieces if p)
 
 
-def student_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """A copy of the instructor notebook ``nb`` with solutions stubbed and outputs dropped."""
+def student_notebook(nb: nbformat.NotebookNode, lab: str | None = None) -> nbformat.NotebookNode:
+    """A copy of the instructor notebook ``nb`` with solutions stubbed and outputs dropped.
+
+    Cell ids are kept; each stub records the id of its solution cell in ``metadata.gdlib.answer``
+    and, when ``lab`` (the lab's file stem) is given, the notebook records it in ``metadata.gdlib.lab``."""
     nb = nbformat.from_dict(nb)  # deep copy
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
@@ -142,7 +150,11 @@ def student_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         if SOLUTION_TAG in tags(cell):
             cell.source = stub_source(cell.source)
             cell.metadata["tags"] = [t for t in tags(cell) if t not in (SOLUTION_TAG, "hide-input")] + ["exercise"]
+            if cell.get("id"):
+                cell.metadata[META_KEY] = {"answer": cell.id}
     nb.metadata.pop("widgets", None)
+    if lab:
+        nb.metadata[META_KEY] = {"lab": lab}
     return nb
 
 
@@ -155,7 +167,7 @@ def convert(paths: list[Path], out_dir: Path) -> list[Path]:
         if not any(SOLUTION_TAG in tags(c) for c in nb.cells):
             raise ValueError(f"Invalid notebook: {path} has no cell tagged {SOLUTION_TAG!r}")
         target = out_dir / path.name
-        nbformat.write(student_notebook(nb), target)
+        nbformat.write(student_notebook(nb, lab=path.stem), target)
         written.append(target)
     return written
 
