@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 VENDOR_STAMP := _vendor/site/.stamp
 CHROMIUM     := /usr/bin/chromium
 
-.PHONY: book test unit notebooks build-book clean student vendor browser lab
+.PHONY: book test unit notebooks build-book clean student vendor browser lab grade serve determinism oldest
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,25 @@ browser: $(STAMP)
 	  echo "************************************************************************"; \
 	fi
 
+# grade submitted labs: `make grade SUBMISSIONS=folder [TIMEOUT=60] [NOTEBOOK_TIMEOUT=600] [MEMORY=4096] [JOBS=1]`
+# -> _build/grades/grades.csv, feedback/ and executed/. It RUNS THE STUDENTS' CODE: see README, "For instructors".
+SUBMISSIONS ?=
+TIMEOUT ?= 60
+NOTEBOOK_TIMEOUT ?=
+MEMORY ?= 4096
+JOBS ?= 1
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [TIMEOUT=seconds] [JOBS=n]" >&2; exit 2; }
+	$(BIN)/python tools/grade.py "$(SUBMISSIONS)" --timeout $(TIMEOUT) --memory $(MEMORY) --jobs $(JOBS) \
+	  $(if $(NOTEBOOK_TIMEOUT),--notebook-timeout $(NOTEBOOK_TIMEOUT))
+
+# the built site on http://127.0.0.1:$(PORT)/, served as files the way a static host does (run `make book` first)
+PORT ?= 8000
+serve:
+	@test -f _build/html/index.html || { echo "make serve: no _build/html/index.html; run make book first" >&2; exit 2; }
+	@echo "serving _build/html on http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
+	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
+
 # JupyterLab on the repository, for the labs and chapters (live widgets; see _build/student/ after `make student`)
 lab: $(STAMP) student
 	$(BIN)/jupyter lab
@@ -66,6 +85,43 @@ notebooks: $(STAMP)
 	$(BIN)/python -m pytest -q --nbval-lax -n 2 --dist loadfile chapters labs
 
 test: unit notebooks book browser
+
+# torch.optim trajectories and torch.autograd gradients -> tests/references/*.npz, which the unit tests
+# compare gdlib with (so `make test` needs no torch). Needs a Python with torch, outside the project venv:
+#   python3 -m venv /work/torchvenv && /work/torchvenv/bin/pip install torch==2.13.0 numpy
+# Not run by `make test`; rerun when an optimizer, a test problem or the torch version changes.
+PYTHON_TORCH ?= /work/torchvenv/bin/python
+.PHONY: references
+references:
+	@$(PYTHON_TORCH) -c "import torch" 2>/dev/null || { echo "make references: $(PYTHON_TORCH) cannot import torch; set PYTHON_TORCH=/path/to/python-with-torch (see the comment in the Makefile)" >&2; exit 2; }
+	$(PYTHON_TORCH) tools/make_references.py
+
+# every notebook of chapters/ and labs/ run three times (1, 2 and 1 BLAS threads, 2 kernels at once): the
+# checked outputs must be identical (tools/determinism.py says what is compared); run by .ci/run after make test
+determinism: $(STAMP)
+	$(BIN)/python tools/determinism.py --threads 1,2,1 --jobs 2 --json _build/determinism.json
+
+# the lowest versions requirements.txt admits, in their own venv: uv's --resolution lowest-direct (wheels only:
+# a lowest version must have a wheel for this Python), then the unit tests, doctests and notebooks there.
+# The venv is rebuilt whenever requirements.txt or pyproject.toml changes. Run by .ci/run after make test.
+OLDEST       := .venv-oldest
+OLDEST_STAMP := $(OLDEST)/.installed
+$(OLDEST_STAMP): requirements.txt pyproject.toml
+	rm -rf $(OLDEST)
+	$(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install --quiet "uv>=0.5"
+	$(OLDEST)/bin/uv pip install --quiet --python $(OLDEST)/bin/python --resolution lowest-direct \
+	  --only-binary :all: -r requirements.txt
+	@if $(OLDEST)/bin/uv pip show --quiet --python $(OLDEST)/bin/python torch >/dev/null 2>&1; then \
+	  echo "make oldest: torch was pulled in; it must not be (uv ignores pip's torch cap)" >&2; exit 1; fi
+	touch $@
+
+oldest: $(OLDEST_STAMP)
+	@echo "make oldest: the direct requirements at their lowest admitted versions:"
+	@$(OLDEST)/bin/uv pip freeze --python $(OLDEST)/bin/python | grep -iE "^($$(sed -n \
+	  's/^\([A-Za-z0-9_.-]*\)[<>=!~].*/\1/p' requirements.txt | paste -sd'|' -))==" | sed 's/^/    /'
+	$(OLDEST)/bin/python -m pytest -q -p no:cacheprovider tests gdlib --doctest-modules --ignore=tests/browser
+	$(OLDEST)/bin/python -m pytest -q -p no:cacheprovider --nbval-lax -n 2 --dist loadfile chapters labs
 
 clean:
 	rm -rf _build
