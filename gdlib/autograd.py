@@ -898,7 +898,7 @@ def _normalize_axis(axis, ndim):
             raise ValueError(f"Invalid axis: {axis!r} (out of range for a Tensor with {ndim} dimension(s))")
         out.append(a % ndim)
     if len(set(out)) != len(out):
-        raise ValueError(f"Invalid axis: {axis!r} (repeated axis)")
+        raise ValueError(f"Invalid axis: {axis!r} (must not repeat an axis)")
     return tuple(sorted(out))
 
 
