@@ -834,3 +834,61 @@ def test_tuple_index_with_repeats_adds_up():
     y = A.Tensor(np.arange(6.0).reshape(3, 2))
     y[[0, 0, 1], :].sum().backward()
     np.testing.assert_array_equal(x.grad, y.grad)
+
+
+# --------------------------------------------------------------------------- read-only and float16 inputs are read, never refused
+def _ro(a):
+    a = np.array(a, dtype=float)
+    a.flags.writeable = False
+    return a
+
+
+def _f16(a):
+    return np.asarray(a, dtype=np.float16)
+
+
+# calls that only read their arrays: a read-only array (np.broadcast_to, a memory-mapped file) or a
+# float16 one must work and give what float64 input gives
+READERS = {
+    "numerical_gradient": lambda w: D.numerical_gradient(sq, w([1.0, -2.0])),
+    "partial_derivative": lambda w: D.partial_derivative(sq, w([1.0, -2.0]), 1),
+    "numerical_hessian": lambda w: D.numerical_hessian(sq, w([1.0, -2.0])),
+    "gradient_check": lambda w: D.gradient_check(sq, w([1.0, -2.0]), w([2.0, -4.0])).max_rel_error < 1e-6,
+    "relative_error": lambda w: D.relative_error(w([1.0, 2.0]), w([1.0, 2.5])),
+    "TestFunction.value": lambda w: F.Rosenbrock().value(w([[0.5, 0.5], [1.0, 1.0]])),
+    "TestFunction.grad": lambda w: F.Himmelblau().grad(w([0.5, 0.5])),
+    "Quadratic(center)": lambda w: F.Quadratic(center=w([1.0, 2.0]), eigenvalues=w([1.0, 4.0])).value(np.zeros(2)),
+    "softmax": lambda w: L.softmax(w([[1.0, 2.0], [0.0, 0.0]])),
+    "svm_loss": lambda w: L.svm_loss(w([[1.0, 2.0], [0.0, 0.5]]), np.array([0, 1]))[0],
+    "mse_loss": lambda w: L.mse_loss(w([1.0, 2.0]), w([0.0, 2.0]))[0],
+    "Tensor": lambda w: (lambda t: (t.sum().backward(), t.grad)[1])(A.Tensor(w([1.0, 2.0]))),
+    "Linear.forward_numpy": lambda w: N.Linear(2, 2, seed=0).forward_numpy(w([[1.0, 2.0]])),
+    "accuracy": lambda w: N.accuracy(N.Linear(2, 3, seed=0), w([[1.0, 0.0], [0.0, 1.0]]), np.array([0, 1])),
+    "minibatches": lambda w: [yb for _, yb in G.minibatches(w([[1.0], [2.0], [3.0]]), np.arange(3), 2, shuffle=False)],
+    "blobs(centers)": lambda w: G.blobs(n_per_class=3, centers=w([[0.0, 0.0], [4.0, 4.0]]))[0],
+    "minimize(x0)": lambda w: R.minimize(F.Quadratic(), w([1.0, 1.0]), O.SGD(0.1), max_steps=5).x,
+}
+
+
+def _same(a, b):
+    if isinstance(a, (list, tuple)):
+        return all(_same(x, y) for x, y in zip(a, b))
+    return np.allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=1e-3, atol=1e-3, equal_nan=True)
+
+
+@pytest.mark.parametrize("name", sorted(READERS))
+def test_read_only_and_float16_inputs_are_read(name):
+    reference = READERS[name](lambda a: np.array(a, dtype=float))
+    assert _same(READERS[name](_ro), reference), "read-only input"
+    assert _same(READERS[name](_f16), reference), "float16 input"   # values exact in float16 here
+
+
+def test_train_reads_read_only_data_and_leaves_it_alone():
+    X, y = _data()
+    X_ro, y_ro = _ro(X), np.array(y)
+    y_ro.flags.writeable = False
+    model_a, model_b = N.MLP([2, 4, 3], seed=1), N.MLP([2, 4, 3], seed=1)
+    N.train(model_a, X, y, O.Adam(0.01), epochs=3, batch_size=2)
+    N.train(model_b, X_ro, y_ro, O.Adam(0.01), epochs=3, batch_size=2)
+    for a, b in zip(model_a.parameters(), model_b.parameters()):
+        np.testing.assert_array_equal(a, b)
