@@ -89,7 +89,8 @@ test: unit notebooks book browser
 # torch.optim trajectories and torch.autograd gradients -> tests/references/*.npz, which the unit tests
 # compare gdlib with (so `make test` needs no torch). Needs a Python with torch, outside the project venv:
 #   python3 -m venv /work/torchvenv && /work/torchvenv/bin/pip install torch==2.13.0 numpy
-# Not run by `make test`; rerun when an optimizer, a test problem or the torch version changes.
+# Not run by `make test`; rerun when an optimizer, a test problem or the torch version changes
+# (`$(PYTHON_TORCH) tools/make_references.py --check` compares a torch with the files, writing nothing).
 PYTHON_TORCH ?= /work/torchvenv/bin/python
 .PHONY: references
 references:
