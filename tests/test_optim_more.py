@@ -321,3 +321,18 @@ def test_bad_mu_schedules_are_refused_before_any_update(cls):
     with pytest.raises(ValueError, match="schedule returned nan at step 3"):
         opt.step(x, np.ones(2))
     assert_unchanged(before, opt, [x])
+
+
+# ------------------------------------------------------------------------- with nn.train
+@pytest.mark.parametrize("name, hyper, batch_size, epochs", [
+    ("adadelta", {}, 32, 5), ("adamax", dict(learning_rate=2e-2), 32, 5), ("nadam", dict(learning_rate=1e-2), 32, 5),
+    ("radam", dict(learning_rate=1e-2), 32, 5),
+    ("rprop", dict(learning_rate=1e-2), 300, 50),      # Rprop is a full-batch method: one batch, 50 steps
+])
+def test_trains_the_spiral_mlp(name, hyper, batch_size, epochs):
+    X, y = gd.data.spiral(seed=0)
+    model = gd.nn.MLP([2, 100, 3], seed=0)
+    initial = gd.losses.softmax_cross_entropy(model.forward_numpy(X), y)[0]
+    hist = gd.nn.train(model, X, y, get_optimizer(name, **hyper), epochs=epochs, batch_size=batch_size, seed=0)
+    assert np.all(np.isfinite(hist["loss"]))
+    assert hist["loss"][-1] < (0.1 if name == "rprop" else 0.75) * initial, hist["loss"]
