@@ -4,10 +4,10 @@ The update rules are the course's, line for line; ``dx`` is the gradient at ``x`
 """
 from __future__ import annotations
 
-import numpy as np
-
 import math
 from numbers import Real
+
+import numpy as np
 
 from ._base import Optimizer, _check_hyper
 
