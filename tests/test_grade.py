@@ -315,6 +315,23 @@ def test_a_kernel_that_dies_is_replaced(looping):
     assert executed.metadata["gdlib_grade"]["kernels"] == 2
 
 
+def test_the_whole_notebook_limit_stops_the_run(tmp_path):
+    cells = [nbformat.v4.new_code_cell(src) for src in ("x = 1", "while True:\n    pass", "y = x + 1")]
+    planned = grade.Planned(nb=nbformat.v4.new_notebook(cells=cells),
+                            role=[("context", None), ("answer", "a"), ("check", "b")])
+    runs = grade.execute(planned, tmp_path, timeout=60, notebook_timeout=6, memory_mb=None)
+    assert [r.status for r in runs] == ["ok", "timeout", "not run"]
+    assert int(runs[1].evalue) < 6 and "limit (6 s) was used up" in runs[2].evalue
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS is enforced on Linux")
+def test_the_kernel_has_a_memory_limit(tmp_path):
+    cells = [nbformat.v4.new_code_cell("block = bytearray(3 * 2**30)")]  # 3 GiB against a 2 GiB limit
+    planned = grade.Planned(nb=nbformat.v4.new_notebook(cells=cells), role=[("answer", "a")])
+    runs = grade.execute(planned, tmp_path, timeout=60, notebook_timeout=60, memory_mb=2048)
+    assert (runs[0].status, runs[0].ename) == ("error", "MemoryError")
+
+
 def test_cli_refuses_bad_arguments(tmp_path, capsys):
     with pytest.raises(SystemExit):
         grade.main([str(tmp_path / "missing")])

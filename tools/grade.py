@@ -40,6 +40,7 @@ import argparse
 import ast
 import copy
 import csv
+import logging
 import os
 import re
 import shutil
@@ -362,7 +363,8 @@ def execute(planned: Planned, workdir: Path, timeout: int, notebook_timeout: int
         kernels += 1
         client = NotebookClient(planned.nb, timeout=timeout, kernel_name="python3", allow_errors=True,
                                 interrupt_on_timeout=False, shutdown_kernel="immediate",
-                                startup_timeout=120, resources={"metadata": {"path": str(workdir)}})
+                                startup_timeout=120, resources={"metadata": {"path": str(workdir)}},
+                                log=_QUIET)
         restart = False
         try:
             with client.setup_kernel(cwd=str(workdir), env=env, preexec_fn=preexec,
@@ -380,7 +382,7 @@ def execute(planned: Planned, workdir: Path, timeout: int, notebook_timeout: int
                     try:
                         client.execute_cell(cell, i)
                     except CellTimeoutError:
-                        results[i] = CellRun("timeout", evalue=f"stopped after {client.timeout} s")
+                        results[i] = CellRun("timeout", evalue=str(client.timeout))
                         if not _interrupted(client, wait=min(10, max(5, timeout))):
                             banned.add(i)
                             restart = True
@@ -407,6 +409,11 @@ def execute(planned: Planned, workdir: Path, timeout: int, notebook_timeout: int
     planned.nb.metadata["gdlib_grade"] = {"kernels": kernels, "timeout": timeout,
                                           "notebook_timeout": notebook_timeout}
     return results  # type: ignore[return-value]
+
+
+_QUIET = logging.getLogger("gd-grade.nbclient")  # timeouts are reported in the feedback, not as log noise
+_QUIET.setLevel(logging.CRITICAL)
+_QUIET.propagate = False
 
 
 def _interrupted(client, wait: int = 10) -> bool:
@@ -443,7 +450,9 @@ def _verdict(ex: Exercise, planned: Planned, runs: list[CellRun], timeout: int) 
     for kind, run in mine:
         where = "your answer cell" if kind == "answer" else "the check"
         if run.status == "timeout":
-            return False, (f"{where} did not finish within {timeout} s ({run.evalue}): an infinite loop, "
+            cut = f"{run.evalue} s" if int(run.evalue) >= timeout else \
+                f"{run.evalue} s, when the whole notebook's time limit ran out"
+            return False, (f"{where} did not finish within {cut}: an infinite loop, "
                            "or far more work than the exercise needs.")
         if run.status == "not run":
             return False, f"not graded: {run.evalue}."
@@ -464,7 +473,7 @@ def grade_notebook(nb: nbformat.NotebookNode, lab: Lab, name: str, timeout: int,
                    memory_mb: int | None) -> Result:
     answers = find_answers(nb, lab)
     planned = assemble(lab, answers)
-    with tempfile.TemporaryDirectory(prefix="gd-grade-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="gd-grade-", ignore_cleanup_errors=True) as scratch:
         runs = execute(planned, Path(scratch), timeout, notebook_timeout, memory_mb)
     failed_context = [r for (kind, _), r in zip(planned.role, runs) if kind == "context" and r.status != "ok"]
     res = Result(submission=name, lab=lab.name, max_score=len(lab.exercises), executed=planned.nb)
@@ -649,6 +658,7 @@ def main(argv: list[str]) -> int:
     if args.memory < 0:
         parser.error(f"Invalid memory: {args.memory} (must be >= 0)")
     notebook_timeout = args.notebook_timeout or max(600, 10 * args.timeout)
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)  # nbclient's cancelled output polls after a timeout
     results = grade_folder(args.submissions, args.labs, args.out, args.timeout, notebook_timeout,
                            args.memory or None, args.jobs)
     graded = [r for r in results if not r.reason]
