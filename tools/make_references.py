@@ -22,15 +22,17 @@ so that torch's scalar state (NAdam's ``mu_product``, the step counters) is floa
 **The cut.** A chaotic run (a gradient crossing zero, RMSProp/Adadelta/Rprop dividing by a
 tiny accumulator, a sign test) amplifies rounding, so two correct float64 implementations part
 after some step. The script runs an independent third implementation, the textbook lines in
-plain numpy (``numpy_step``) with the analytic gradient, and records ``n_compare``: the number of
+plain numpy (``numpy_run``) with the analytic gradient, and records ``n_compare``: the number of
 steps over which numpy and torch agree to ``CUT_RTOL`` = 1e-12 (relative, max-norm of x). The
 tests compare gdlib over those steps only, to 1e-10: a step past the cut is one where even
-the plain numpy lines of the same formula do not reproduce torch's digits.
+the plain numpy lines of the same formula do not reproduce torch's digits. The hyperparameters
+below are chosen so that no main run is cut (all 300 steps compared); the extra run
+``adadelta_defaults`` (Adadelta's defaults on Rosenbrock) is cut at step 220 and shows why.
 
-Each file ``tests/references/optim_<problem>.npz`` holds, per optimizer name ``<name>``:
-``<name>/x`` (301 x 2 iterates), ``<name>/grad`` (300 x 2 torch.autograd gradients at the
-first 300 iterates) and, in ``meta`` (a JSON string): torch's version, the problem, and per
-optimizer gdlib's hyperparameters, torch's class and keyword arguments, ``n_compare``, and the
+Each file ``tests/references/optim_<problem>.npz`` holds, per run (labelled by the optimizer's
+name, plus the extra runs of ``EXTRA``): ``<label>/x`` (301 x 2 iterates), ``<label>/grad``
+(300 x 2 torch.autograd gradients at the first 300 iterates) and, in ``meta`` (a JSON string):
+torch's version, the problem, and per run the gdlib optimizer, its hyperparameters, torch's class and keyword arguments, ``n_compare``, and the
 numpy-vs-torch deviation over the compared steps. ``tests/references/autograd.npz`` holds
 ``torch.autograd`` gradients of small fixed expressions (see ``autograd_references``).
 """
@@ -106,9 +108,16 @@ HYPER = {
 }
 OVERRIDES = {
     # RAdam's first 5 steps are not adapted (x -= learning_rate * m_hat): 2e-2 * |grad| ~ 4 at (-1.2, 1)
-    "rosenbrock": {"radam": dict(learning_rate=1e-3)},
+    # Adadelta's defaults are chaotic on Rosenbrock after ~220 steps (kept below as "adadelta_defaults")
+    "rosenbrock": {"radam": dict(learning_rate=1e-3), "adadelta": dict(learning_rate=2.0)},
     "quadratic": {"sgd": dict(learning_rate=1e-2), "momentum": dict(learning_rate=5e-3, mu=0.9),
                   "nesterov": dict(learning_rate=5e-3, mu=0.9)},
+}
+
+
+# Extra runs, label -> (optimizer, hyperparameters): a chaotic one, to show (and test) the cut.
+EXTRA = {
+    "rosenbrock": {"adadelta_defaults": ("adadelta", dict(learning_rate=1.0, decay_rate=0.9, eps=1e-6))},
 }
 
 
@@ -273,9 +282,9 @@ def check(folder):
     for problem in PROBLEMS:
         z = np.load(folder / f"optim_{problem}.npz", allow_pickle=False)
         meta = json.loads(str(z["meta"]))
-        for name, m in meta["optimizers"].items():
-            xs, _, _, _ = torch_run(problem, name, m["gdlib"])
-            worst = max(worst, float(rel_dev(xs, z[f"{name}/x"]).max()))
+        for label, m in meta["optimizers"].items():
+            xs, _, _, _ = torch_run(problem, m["optimizer"], m["gdlib"])
+            worst = max(worst, float(rel_dev(xs, z[f"{label}/x"]).max()))
     print(f"torch {torch.__version__} against the files recorded with torch "
           f"{meta['torch_version']}: max relative deviation {worst:.1e}")
     return 0 if worst <= 1e-12 else 1
@@ -298,22 +307,23 @@ def main(argv=None):
                             "optimizers": {}, **{k: v for k, v in PROBLEMS[problem].items()}}
         if problem == "quadratic":
             arrays["A"] = quadratic_matrix()
-        for name in HYPER:
-            h = hyper(problem, name)
+        runs = {name: (name, hyper(problem, name)) for name in HYPER}
+        runs.update(EXTRA.get(problem, {}))
+        for label, (name, h) in runs.items():
             xs, grads, cls_name, kwargs = torch_run(problem, name, h)
             if not np.all(np.abs(xs) < 100):
-                sys.exit(f"{problem}/{name}: torch's run diverged (|x| >= 100): choose other hyperparameters")
+                sys.exit(f"{problem}/{label}: torch's run diverged (|x| >= 100): choose other hyperparameters")
             dev = rel_dev(numpy_run(problem, name, h), xs)
             bad = np.nonzero(dev > CUT_RTOL)[0]
             n_compare = int(bad[0]) - 1 if bad.size else STEPS     # iterates 0..n_compare agree
-            arrays[f"{name}/x"], arrays[f"{name}/grad"] = xs, grads
-            meta["optimizers"][name] = {
-                "gdlib": h, "torch_class": f"torch.optim.{cls_name}", "torch_kwargs": kwargs,
+            arrays[f"{label}/x"], arrays[f"{label}/grad"] = xs, grads
+            meta["optimizers"][label] = {
+                "optimizer": name, "gdlib": h, "torch_class": f"torch.optim.{cls_name}", "torch_kwargs": kwargs,
                 "foreach": False, "n_compare": n_compare,
                 "numpy_vs_torch_max_rel_dev": float(dev[: n_compare + 1].max()),
                 "x_final": xs[-1].tolist(),
             }
-            print(f"{problem:10s} {name:9s} x_300 = ({xs[-1][0]: .6f}, {xs[-1][1]: .6f})  "
+            print(f"{problem:10s} {label:17s} x_300 = ({xs[-1][0]: .6f}, {xs[-1][1]: .6f})  "
                   f"compared over {n_compare:3d} steps (numpy vs torch <= {dev[: n_compare + 1].max():.1e})")
         arrays["meta"] = np.array(json.dumps(meta, indent=1))
         np.savez_compressed(args.out / f"optim_{problem}.npz", **arrays)
