@@ -243,3 +243,24 @@ def test_no_backtick_fence_with_a_backtick_in_its_info_string(path):
     bad = [f"cell {i}: {line.strip()}" for i, c in enumerate(nb.cells) if c.cell_type == "markdown"
            for line in c.source.splitlines() if re.match(r"^\s*`{3,}(?!`)[^`]*`", line)]
     assert not bad, "; ".join(bad)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_the_text_cites_every_figure_by_number(path):
+    """A figure the prose never cites is either unexplained or cited as 'the figure above'."""
+    nb = nbformat.read(path, as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    cited = set(NUMREF.findall(text))
+    names = [c.metadata.get("mystnb", {}).get("figure", {}).get("name") for _, c in figure_cells(path)]
+    uncited = [n for n in names if n and n not in cited]
+    assert not uncited, f"figures never cited with {{numref}} in the text: {uncited}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_figure_metadata_only_on_cells_that_make_a_figure(path):
+    """myst-nb wraps every rich output of a cell with figure metadata in the figure: on another cell the
+    caption would land on a table or a printed number (and the figure rule above would not see it)."""
+    nb = nbformat.read(path, as_version=4)
+    stray = [i for i, c in enumerate(nb.cells)
+             if "figure" in c.metadata.get("mystnb", {}) and not makes_figure(c)]
+    assert not stray, f"cells {stray} carry mystnb.figure but make no figure"
