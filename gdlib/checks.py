@@ -417,6 +417,11 @@ def check_gradient(grad, f, points, name="grad", unpack=False, arg_names=None):
     for p in points:
         if unpack and arg_names is not None and len(arg_names) != p.size:
             raise ValueError(f"Invalid arg_names: {arg_names!r} (need {p.size} names)")
+        try:
+            float(f(*p.tolist()) if unpack else f(p.copy()))
+        except (TypeError, ValueError) as exc:   # the instructor's f: not the student's fault
+            raise TypeError(f"Invalid f: it fails at {_fmt(p)} ({type(exc).__name__}: {exc}; "
+                            "must return one real number)") from None
     for p in points:
         names = list(arg_names) if arg_names is not None else (
             list("xyzuvw"[: p.size]) if p.size <= 6 else [f"x{k}" for k in range(p.size)])

@@ -418,7 +418,16 @@ class MLP(Sequential):
 def _scores(model, X):
     if hasattr(model, "forward_numpy"):
         return model.forward_numpy(X)
-    return model(X).data
+    out = model(X)
+    out = out.data if isinstance(out, Tensor) else out
+    try:
+        scores = np.asarray(out)
+    except (TypeError, ValueError):
+        scores = np.asarray(None)
+    if scores.dtype.kind not in "iuf":
+        raise TypeError(f"Invalid model: {model!r} returned {type(out).__name__} (must return scores, an array "
+                        "or a Tensor of real numbers)")
+    return scores
 
 
 def _check_model(model, *, trainable=False):

@@ -221,10 +221,8 @@ for _name, _cls in OPTIMIZER_CLASSES.items():
         "learning_rate")
     bad(f"optim.{_name}", "schedule_str", lambda _cls=_cls: (_cls, (), dict(learning_rate=lambda k: "0.1")),
         "learning_rate")
-BASES["optim.get_optimizer"] = lambda: (O.get_optimizer, (), dict(name="adam"))
-for _label, _value in {"unknown": "adamm", "none": None, "int": 3}.items():   # the message says "optimizer"
-    bad("optim.get_optimizer", f"name={_label}", lambda _value=_value: (O.get_optimizer, (), dict(name=_value)),
-        "optimizer")
+table("optim.get_optimizer", lambda: (O.get_optimizer, (), dict(name="adam")),
+      name={"unknown": "adamm", "none": None, "int": 3, "class": O.Adam, "list": ["adam"]})
 bad("optim.get_optimizer", "bad_hyper", lambda: (O.get_optimizer, ("momentum",), dict(mu="0.9")), "mu")
 bad("optim.get_optimizer", "unknown_hyper", lambda: (O.get_optimizer, ("sgd",), dict(lr=0.1)), "lr")
 
@@ -420,7 +418,9 @@ def _data():
 X_BAD = fam(NOT_REAL_ARRAY, empty=lambda: np.ones((0, 2)), one_d=lambda: np.ones(4),
             wrong_features=lambda: np.ones((4, 5)))
 table("nn.accuracy", lambda: (N.accuracy, (), dict(model=N.Linear(2, 3), X=_data()[0], y=_data()[1])),
-      model={"none": None, "str": "mlp", "array": np.ones(3)}, X=X_BAD, y=LABELS_BAD)
+      model={"none": None, "str": "mlp", "array": np.ones(3), "returns_none": lambda: (lambda X: None),
+             "returns_str": lambda: (lambda X: "scores"), "returns_1d": lambda: (lambda X: np.zeros(len(X)))},
+      X=X_BAD, y=LABELS_BAD)
 
 
 def _train_base(**kw):
@@ -493,7 +493,8 @@ for _cname in ["check_numerical_gradient", "check_svm_loss_grad", "check_gradien
     BASES.setdefault(f"checks.{_cname}", None)
 table("checks.check_gradient",
       lambda: (C.check_gradient, (), dict(grad=lambda x: 2 * x, f=sq, points=[np.array([1.0, 2.0])])),
-      f={"none": None, "str": "sq"},
+      f={"none": None, "str": "sq", "returns_none": lambda: (lambda x: None),
+         "returns_vector": lambda: (lambda x: np.ones(3))},
       points={"empty": [], "none": None, "str": "1,2", "object": lambda: [_obj_none()], "nan": [[NAN, 1.0]],
               "ragged": [[[1.0], [1.0, 2.0]]]},
       name={"int": 3, "none": None}, unpack=NOT_FLAG,

@@ -31,13 +31,17 @@ def get_optimizer(name: str, **hyperparameters) -> Optimizer:
 
     Raises
     ------
+    TypeError
+        For a name that is not a str.
     ValueError
         For an unknown name (the message lists the known ones).
     """
+    if not isinstance(name, str):
+        raise TypeError(f"Invalid optimizer: {name!r} (name must be a str, one of {', '.join(OPTIMIZERS)})")
     try:
-        cls = OPTIMIZERS[str(name).lower()]
+        cls = OPTIMIZERS[name.lower()]
     except KeyError:
-        raise ValueError(f"Invalid optimizer: {name!r} (known: {', '.join(OPTIMIZERS)})") from None
+        raise ValueError(f"Invalid optimizer: {name!r} (name must be one of {', '.join(OPTIMIZERS)})") from None
     return cls(**hyperparameters)
 
 
