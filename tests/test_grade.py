@@ -7,6 +7,7 @@ timeout, one with an 8 s timeout for the answers that never finish."""
 import csv
 import importlib.util
 import io
+import os
 import subprocess
 import sys
 import tempfile
@@ -169,6 +170,7 @@ def graded(tmp_path_factory):
     # an answer that writes a file and prints where it runs
     nb = with_answers(student_copy("lab1_finite_differences"), {
         "grad_f": "import os\nopen('written_by_student.txt', 'w').write('x')\nprint('CWD=' + os.getcwd())\n"
+                  "print('HOME=' + os.environ['HOME'], 'SECRET=' + os.environ.get('GD_TEST_SECRET', 'absent'))\n"
                   + instructor_source("lab1_finite_differences", "grad_f")})
     nbformat.write(nb, sub / "writes_files.ipynb")
     # files that are not labs
@@ -179,8 +181,12 @@ def graded(tmp_path_factory):
     (sub / ".ipynb_checkpoints").mkdir()
     nbformat.write(essay, sub / ".ipynb_checkpoints" / "essay-checkpoint.ipynb")  # hidden: skipped
     progress = io.StringIO()
-    results = grade.grade_folder(sub, ROOT / "labs", out, timeout=60, notebook_timeout=300, jobs=2,
-                                 progress_stream=progress)
+    os.environ["GD_TEST_SECRET"] = "a token the grader must not hand to students' code"
+    try:
+        results = grade.grade_folder(sub, ROOT / "labs", out, timeout=60, notebook_timeout=300, jobs=2,
+                                     progress_stream=progress)
+    finally:
+        del os.environ["GD_TEST_SECRET"]
     return sub, out, results, progress.getvalue()
 
 
@@ -235,6 +241,7 @@ def test_grading_runs_in_a_scratch_directory_outside_the_repository(graded):
     cwd = Path(printed.split("CWD=")[1].split()[0])
     assert cwd.is_relative_to(Path(tempfile.gettempdir())) and not cwd.is_relative_to(ROOT)
     assert not cwd.exists(), "the scratch directory is removed"
+    assert f"HOME={cwd} SECRET=absent" in printed, "a bare environment, HOME in the scratch directory"
     assert not list(ROOT.rglob("written_by_student.txt")) and not list(sub.rglob("written_by_student.txt"))
 
 

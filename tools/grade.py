@@ -310,6 +310,21 @@ class CellRun:
     stdout: str = ""
 
 
+_KEPT_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "SYSTEMROOT", "COMSPEC", "PATHEXT", "WINDIR")
+
+
+def kernel_env(workdir: Path) -> dict[str, str]:
+    """The kernel's environment: none of the grader's variables (tokens, keys) but the few that locate
+    programs and the locale; ``HOME`` and ``TMPDIR`` are the scratch directory; one BLAS thread."""
+    env = {k: os.environ[k] for k in _KEPT_ENV if k in os.environ}
+    mpl = Path(tempfile.gettempdir()) / "gd-grade-matplotlib"  # its font cache, built once, not per kernel
+    mpl.mkdir(exist_ok=True)
+    env.update(HOME=str(workdir), TMPDIR=str(workdir), USERPROFILE=str(workdir), MPLCONFIGDIR=str(mpl),
+               MPLBACKEND="Agg", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
+               PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0")
+    return env
+
+
 def _limits(cpu_seconds: int | None, memory_bytes: int | None):
     """A ``preexec_fn`` setting the kernel's CPU-time and address-space limits (POSIX only)."""
     def apply():  # runs in the kernel's process, before Python starts
@@ -353,9 +368,7 @@ def execute(planned: Planned, workdir: Path, timeout: int, notebook_timeout: int
     results: list[CellRun | None] = [None] * len(cells)
     banned: set[int] = set()  # cells that killed or hung a kernel: never run again
     deadline = time.monotonic() + notebook_timeout
-    env = dict(os.environ, MPLBACKEND="Agg", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
-               MKL_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1")
-    env.pop("JPY_SESSION_NAME", None)
+    env = kernel_env(workdir)
     preexec = _limits(notebook_timeout + 60, memory_mb * 2**20 if memory_mb else None)
     first_answer = next((i for i, (kind, _) in enumerate(planned.role) if kind == "answer"), len(cells))
     kernels = 0
@@ -662,6 +675,10 @@ def main(argv: list[str]) -> int:
     results = grade_folder(args.submissions, args.labs, args.out, args.timeout, notebook_timeout,
                            args.memory or None, args.jobs)
     graded = [r for r in results if not r.reason]
+    for lab in sorted({r.lab for r in graded}):
+        mine = [r for r in graded if r.lab == lab]
+        rates = ", ".join(f"{name} {sum(r.marks[name] for r in mine)}/{len(mine)}" for name in mine[0].marks)
+        print(f"{lab}: mean score {sum(r.score for r in mine) / len(mine):.2f} / {mine[0].max_score}; passed: {rates}")
     print(f"graded {len(graded)} of {len(results)} files "
           f"({len(results) - len(graded)} not graded: see the reason column); "
           f"wrote {args.out / 'grades.csv'} and {args.out / 'feedback'}/")
