@@ -173,6 +173,11 @@ def graded(tmp_path_factory):
                   "print('HOME=' + os.environ['HOME'], 'SECRET=' + os.environ.get('GD_TEST_SECRET', 'absent'))\n"
                   + instructor_source("lab1_finite_differences", "grad_f")})
     nbformat.write(nb, sub / "writes_files.ipynb")
+    # an answer that disarms the check it is graded by: it scores, and is flagged for review
+    nb = with_answers(student_copy("lab1_finite_differences"), {
+        "numerical_gradient": "import gdlib.checks\ngdlib.checks.check_numerical_gradient = lambda f: None\n\n"
+                              "def numerical_gradient(f, x, h=1e-5):\n    return 0 * x\n"})
+    nbformat.write(nb, sub / "tampers.ipynb")
     # files that are not labs
     (sub / "notes.txt").write_text("my answers are in my head")
     (sub / "broken.ipynb").write_text('{"cells": [ {"cell_type": "code", ')
@@ -245,6 +250,17 @@ def test_grading_runs_in_a_scratch_directory_outside_the_repository(graded):
     assert not list(ROOT.rglob("written_by_student.txt")) and not list(sub.rglob("written_by_student.txt"))
 
 
+def test_answers_that_reach_for_the_checks_are_flagged_for_review(graded):
+    sub, out, results, _ = graded
+    table = rows(out / "grades.csv")
+    assert table["tampers.ipynb"]["review"] == "the answer to numerical_gradient uses checks"
+    assert all(row["review"] == "" for name, row in table.items() if name != "tampers.ipynb")
+    assert grade.tampering("x = eval ('1')\nimport importlib") == ["eval", "importlib"]
+    for path in LABS:  # no instructor solution would be flagged
+        lab = grade.load_lab(path)
+        assert not any(grade.tampering(lab.nb.cells[ex.answer_index].source) for ex in lab.exercises)
+
+
 def test_files_that_are_not_labs_get_a_row_with_the_reason(graded):
     sub, out, results, _ = graded
     table = rows(out / "grades.csv")
@@ -259,11 +275,11 @@ def test_csv_columns_and_progress(graded):
     sub, out, results, progress = graded
     with open(out / "grades.csv", newline="") as fh:
         header = next(csv.reader(fh))
-    assert header[:2] == ["submission", "lab"] and header[-3:] == ["score", "max_score", "reason"]
+    assert header[:2] == ["submission", "lab"] and header[-4:] == ["score", "max_score", "reason", "review"]
     every = [ex.name for p in LABS for ex in grade.load_lab(p).exercises]
-    assert header[2:-3] == every, "one 1/0 column per exercise, in lab order"
+    assert header[2:-4] == every, "one 1/0 column per exercise, in lab order"
     n = len(results)
-    assert n == 18 and len(rows(out / "grades.csv")) == n
+    assert n == 19 and len(rows(out / "grades.csv")) == n
     lines = progress.strip().splitlines()
     assert len(lines) == n and lines[-1].startswith(f"grading [{'#' * 30}] {n}/{n}")
 

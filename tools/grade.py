@@ -22,7 +22,8 @@ file under ``folder`` (hidden files and folders such as ``.ipynb_checkpoints`` s
    interrupt is restarted and the notebook replayed without the culprit.
 4. **Score.** An exercise scores 1 when its answer cell and its check cells ran without error.
    ``_build/grades/grades.csv`` gets one row per file: ``submission``, ``lab``, one 1/0 column
-   per exercise (named by the function it asks for), ``score``, ``max_score``, ``reason``;
+   per exercise (named by the function it asks for), ``score``, ``max_score``, ``reason`` (why a
+   file was not graded), ``review`` (answers that touch the checks' machinery: read them by hand);
    ``_build/grades/feedback/<submission>.md`` the checks' own sentences (what students see);
    ``_build/grades/executed/<submission>`` the graded notebook with its outputs.
 
@@ -453,6 +454,7 @@ class Result:
     score: int = 0
     max_score: int = 0
     reason: str = ""
+    review: str = ""        # for the instructor: answers that reach for the checks' machinery
     feedback: str = ""
     executed: nbformat.NotebookNode | None = None
 
@@ -482,6 +484,16 @@ def _verdict(ex: Exercise, planned: Planned, runs: list[CellRun], timeout: int) 
     return True, said or "passed."
 
 
+# an answer needs none of these; a student who patches the checks from an answer cell would use them
+_TAMPER = re.compile(r"\b(checks|CheckFailed|ExerciseNotImplemented|sys\.modules|builtins|__builtins__|importlib"
+                     r"|get_ipython|__import__|_passed)\b|\b(exec|eval)\s*\(")
+
+
+def tampering(source: str) -> list[str]:
+    """What in an answer's source touches the grading machinery (empty for an honest answer)."""
+    return sorted({m.group(0).rstrip("( ") for m in _TAMPER.finditer(source)})
+
+
 def grade_notebook(nb: nbformat.NotebookNode, lab: Lab, name: str, timeout: int, notebook_timeout: int,
                    memory_mb: int | None) -> Result:
     answers = find_answers(nb, lab)
@@ -490,6 +502,9 @@ def grade_notebook(nb: nbformat.NotebookNode, lab: Lab, name: str, timeout: int,
         runs = execute(planned, Path(scratch), timeout, notebook_timeout, memory_mb)
     failed_context = [r for (kind, _), r in zip(planned.role, runs) if kind == "context" and r.status != "ok"]
     res = Result(submission=name, lab=lab.name, max_score=len(lab.exercises), executed=planned.nb)
+    suspicious = {ex.name: hits for ex in lab.exercises if answers[ex.key][1] != "missing"
+                  and (hits := tampering(answers[ex.key][0]))}
+    res.review = "; ".join(f"the answer to {n} uses {', '.join(h)}" for n, h in suspicious.items())
     lines = [f"# {name}", "", f"Lab: {lab.name}", ""]
     body = []
     for k, ex in enumerate(lab.exercises, 1):
@@ -598,10 +613,11 @@ def write_outputs(results: list[Result], labs: dict[str, Lab], out: Path) -> Pat
     csv_path = out / "grades.csv"
     with open(csv_path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["submission", "lab", *ex_cols, "score", "max_score", "reason"])
+        w.writerow(["submission", "lab", *ex_cols, "score", "max_score", "reason", "review"])
         for r in results:
             marks = {cols[(r.lab, name)]: v for name, v in r.marks.items()}
-            w.writerow([r.submission, r.lab, *[marks.get(c, "") for c in ex_cols], r.score, r.max_score, r.reason])
+            w.writerow([r.submission, r.lab, *[marks.get(c, "") for c in ex_cols], r.score, r.max_score, r.reason,
+                        r.review])
     for r in results:
         fb = out / "feedback" / (r.submission + ".md")
         fb.parent.mkdir(parents=True, exist_ok=True)
@@ -679,6 +695,9 @@ def main(argv: list[str]) -> int:
         mine = [r for r in graded if r.lab == lab]
         rates = ", ".join(f"{name} {sum(r.marks[name] for r in mine)}/{len(mine)}" for name in mine[0].marks)
         print(f"{lab}: mean score {sum(r.score for r in mine) / len(mine):.2f} / {mine[0].max_score}; passed: {rates}")
+    for r in results:
+        if r.review:
+            print(f"REVIEW {r.submission}: {r.review} (the grade counts it; check by hand)")
     print(f"graded {len(graded)} of {len(results)} files "
           f"({len(results) - len(graded)} not graded: see the reason column); "
           f"wrote {args.out / 'grades.csv'} and {args.out / 'feedback'}/")
