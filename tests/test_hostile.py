@@ -597,6 +597,8 @@ def snapshot(obj, _depth=0):
         return ("tensor", snapshot(obj.data, _depth + 1), snapshot(obj.grad, _depth + 1), obj.requires_grad)
     if isinstance(obj, F.TestFunction):
         return ("function", snapshot({k: v for k, v in vars(obj).items()}, _depth + 1))
+    if isinstance(obj, explorer.Explorer):
+        return ("explorer", obj.setting)
     if isinstance(obj, (int, float, complex, str, bytes, type(None))):
         return repr(obj)
     return ("object", type(obj).__name__)
@@ -939,3 +941,15 @@ def test_junk_in_any_argument_is_accepted_or_refused_by_name(target, open_figure
                 for num in set(plt.get_fignums()) - start:
                     plt.close(num)
     assert not problems, "\n".join(problems)
+
+
+# --------------------------------------------------------------------------- Explorer methods
+def _explorer():
+    return explorer.Explorer(**_ex_base(dict)()[2])
+
+
+table("Explorer.save_html", lambda: (_explorer().save_html, (), dict(path="unused.html")),
+      path={"fd_int": 3, "none": None, "list": ["a.html"]}, title={"int": 3, "none": None})
+BASES["Explorer.save_html"] = None   # would write a file
+table("Explorer.select", lambda: (_explorer().select, (), dict(learning_rate=0.1)),
+      learning_rate={"off_grid": 0.5, "nan": NAN, "str": "0.1", "list": [0.1], "none": None})

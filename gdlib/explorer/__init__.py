@@ -146,8 +146,21 @@ class Explorer:
         return with_new_id(html)  # a fresh id each time: the same explorer may be shown twice on a page
 
     def save_html(self, path, title="gdlib explorer"):
-        """Write a standalone HTML page holding this explorer (e.g. to open from ``file://``)."""
+        """Write a standalone HTML page holding this explorer (e.g. to open from ``file://``).
+
+        Raises
+        ------
+        TypeError
+            For a ``path`` that is not a str or path-like (an int would be taken by ``open`` as a
+            file descriptor, and written to and closed), or a ``title`` that is not a str.
+        """
         import html as _html
+        import os
+
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"Invalid path: {path!r} (must be a str or a pathlib.Path)")
+        if not isinstance(title, str):
+            raise TypeError(f"Invalid title: {title!r} (must be a str)")
 
         page = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{_html.escape(title)}'
                 f'</title><meta name="viewport" content="width=device-width, initial-scale=1"></head>'
