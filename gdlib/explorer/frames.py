@@ -13,13 +13,15 @@ import inspect
 import itertools
 import math
 import numbers
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..optim import OPTIMIZERS  # lowercase name -> class: the one list of the course's optimizers
 
-__all__ = ["Grid", "Run", "OPTIMIZERS", "MAX_FRAMES", "MAX_STEPS", "loss_axis", "loss_coordinate", "loss_ticks"]
+__all__ = ["Grid", "Run", "OPTIMIZERS", "MAX_FRAMES", "MAX_STEPS", "loss_axis", "loss_coordinate", "loss_ticks",
+           "result_text", "function_text", "point_text", "path_text", "loss_text"]
 
 #: Largest number of settings (product of all dropdown and slider sizes).
 MAX_FRAMES = 300
@@ -92,6 +94,114 @@ def _format_value(v):
 
 def _format_point(p):
     return "(" + ", ".join(f"{float(c):.4g}" for c in p) + ")"
+
+
+#: The minus sign of the texts read by people (and screen readers): "f − f*", not a hyphen.
+MINUS = "\u2212"
+
+
+def point_text(p):
+    """A point as the explorer's texts write it: ``(x, y)`` with 3 significant digits, a real minus sign.
+
+    Examples
+    --------
+    >>> point_text([-1.5, 2.0])
+    '(−1.5, 2)'
+    """
+    return "(" + ", ".join(_number_text(c) for c in p) + ")"
+
+
+def _number_text(v):
+    """3 significant digits, a real minus sign, a short exponent: ``-4.9e-08`` -> ``−4.9e−8``."""
+    text = re.sub(r"e([+-])0*(\d+)", lambda m: "e" + ("-" if m.group(1) == "-" else "") + m.group(2),
+                  f"{float(v):.3g}")
+    return text.replace("-", MINUS)
+
+
+def result_text(run, f_min):
+    """One line on the result of a run, the same in the live and the static view.
+
+    Parameters
+    ----------
+    run : Run
+        From :meth:`Grid.run`.
+    f_min : float or None
+        The function's minimum value (``None`` when unbounded below).
+
+    Returns
+    -------
+    str
+        The run's message and its final gap :math:`f - f^*` (or :math:`f` when
+        there is no minimum); a diverged run says where it stopped.
+
+    Examples
+    --------
+    >>> g = Grid("quadratic", "sgd", {"learning_rate": [0.1, 0.25]}, steps=40)
+    >>> result_text(g.run((0, 0, 0, 0)), 0.0)
+    '40 steps, f − f* = 0.000683'
+    >>> result_text(g.run((0, 0, 1, 0)), 0.0)
+    'diverged at step 24 (the path ends at the last iterate before it blew up)'
+    """
+    if run.status == "diverged":
+        return f"{run.message} (the path ends at the last iterate before it blew up)"
+    final = float(run.values[-1])
+    if f_min is None:
+        return f"{run.message}, f = {_number_text(final)}"
+    return f"{run.message}, f {MINUS} f* = {_number_text(final - f_min)}"
+
+
+def path_text(run):
+    """Where a run's path starts and ends: ``"from (x0, y0) to (x, y)"`` (a diverged run: its last sound iterate)."""
+    return f"from {point_text(run.x[0])} to {point_text(run.x[-1])}"
+
+
+def loss_text(run, f_min):
+    """The text alternative of a run's loss curve: the first and the last value plotted, and at which step.
+
+    Examples
+    --------
+    >>> g = Grid("quadratic", "sgd", {"learning_rate": [0.1]}, steps=40)
+    >>> loss_text(g.run((0, 0, 0, 0)), 0.0)
+    'Loss curve, f − f* (log scale) against the step: 14.4 at step 0, 0.000683 at step 40'
+    """
+    last = len(run.values) - 1
+    if f_min is None:
+        what, first, final = "f (symmetric log scale)", run.values[0], run.values[-1]
+    else:
+        what, first, final = f"f {MINUS} f* (log scale)", run.values[0] - f_min, run.values[-1] - f_min
+    return (f"Loss curve, {what} against the step: {_number_text(first)} at step 0, "
+            f"{_number_text(final)} at step {last}")
+
+
+def _points_text(points, one, many, mark, marks, limit=4):
+    """``"global minimum at (1, 1) (red star)"``; several: their count and (up to ``limit``) where."""
+    points = list(points)
+    if not points:
+        return None
+    if len(points) == 1:
+        return f"{one} at {point_text(points[0])} ({mark})"
+    if len(points) > limit:
+        return f"{len(points)} {many} ({marks})"
+    return f"{len(points)} {many} ({marks}) at " + ", ".join(point_text(p) for p in points)
+
+
+def function_text(f):
+    """What the contour plot of ``f`` shows, in words (the start of the explorer image's text alternative).
+
+    Examples
+    --------
+    >>> from gdlib.functions import Rosenbrock, Saddle
+    >>> function_text(Rosenbrock())
+    'Contour plot of rosenbrock: global minimum at (1, 1) (red star)'
+    >>> function_text(Saddle())
+    'Contour plot of saddle, unbounded below: saddle point at (0, 0) (black cross)'
+    """
+    parts = [_points_text(f.minima, "global minimum", "global minima", "red star", "red stars"),
+             _points_text(f.local_minima, "local minimum", "local minima", "orange dot", "orange dots"),
+             _points_text(f.saddles, "saddle point", "saddle points", "black cross", "black crosses")]
+    head = f"Contour plot of {f.name}" + (", unbounded below" if f.f_min is None else "")
+    parts = [p for p in parts if p]
+    return head + (": " + "; ".join(parts) if parts else "")
 
 
 class Grid:
@@ -468,6 +578,60 @@ class Grid:
         """All settings, in row-major order."""
         return list(itertools.product(*(range(n) for n in self.shape)))
 
+    # --- words (the text alternative of both views) --------------------------------
+    def setting_text(self, setting):
+        """The setting in words: function, optimizer, the sliders it uses, the start when there are several.
+
+        The static page's script writes the same text from the same labels.
+
+        Examples
+        --------
+        >>> g = Grid("quadratic", ["sgd", "momentum"], {"learning_rate": [0.01, 0.1], "mu": [0.0, 0.9]})
+        >>> g.setting_text((0, 1, 0, 1, 0))
+        'quadratic, momentum, learning_rate 0.01, mu 0.9'
+        >>> g.setting_text((0, 0, 0, 1, 0))             # sgd ignores mu
+        'quadratic, sgd, learning_rate 0.01'
+        """
+        self.describe(setting)
+        fi, oi, *si, ti = setting
+        opt = self.optimizers[oi]
+        parts = [self.functions[fi].name, opt]
+        for (name, _, labels), i in zip(self.axes[2:-1], si):
+            if self.uses(opt, name):
+                parts.append(f"{name} {labels[i]}")
+        _, starts, labels = self.axes[-1]
+        if len(starts) > 1:
+            parts.append(f"start {labels[ti]}")
+        return ", ".join(parts)
+
+    def result_text(self, setting):
+        """The result of a setting's run in words (see :func:`result_text`)."""
+        f = self.describe(setting)[0]
+        return result_text(self.run(setting), f.f_min)
+
+    def summary(self, setting):
+        """``"<setting>: <result>"``, the line both views show and announce when the setting changes.
+
+        Examples
+        --------
+        >>> g = Grid("quadratic", "momentum", {"learning_rate": [0.01, 0.1], "mu": [0.5, 0.9]}, steps=150)
+        >>> g.summary((0, 0, 0, 1, 0))
+        'quadratic, momentum, learning_rate 0.01, mu 0.9: 150 steps, f − f* = 8.08e−7'
+        """
+        return f"{self.setting_text(setting)}: {self.result_text(setting)}"
+
+    def path_text(self, setting):
+        """Where the setting's path starts and ends (see :func:`path_text`)."""
+        return path_text(self.run(setting))
+
+    def contour_text(self, setting):
+        """The text alternative of the contour plot with the setting's path."""
+        f, opt, _, _ = self.describe(setting)
+        return f"{function_text(f)}; the path of {opt} {self.path_text(setting)} (white circle to square)"
+
+    def loss_text(self, setting):
+        """The text alternative of the setting's loss curve (see :func:`loss_text`)."""
+        return loss_text(self.run(setting), self.describe(setting)[0].f_min)
 
 def loss_axis(f, starts):
     r"""The vertical axis both views use for the loss curve of function ``f``.

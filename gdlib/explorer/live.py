@@ -13,6 +13,7 @@ on demand (and cached in the :class:`~gdlib.explorer.frames.Grid`).
 """
 from __future__ import annotations
 
+import html
 import io
 
 import numpy as np
@@ -104,6 +105,9 @@ class LiveView:
         Axis name -> its dropdown or slider (axes with one entry have none).
     setting : tuple of int
         The setting shown.
+    summary : str
+        The setting and its result in words (:meth:`Grid.summary`), shown in
+        :attr:`status` (``role="status"``, announced politely) as on the static page.
     last_redraw_seconds : float
         Wall time of the last :meth:`update`.
 
@@ -117,6 +121,8 @@ class LiveView:
     >>> view.controls["optimizer"].value = 1          # momentum: the figure is redrawn
     >>> view.setting, view.image.value[:4] == b"\\x89PNG"
     ((0, 1, 1, 1, 0), True)
+    >>> view.summary
+    'quadratic, momentum, learning_rate 0.1, mu 0.9: 30 steps, f − f* = 0.149'
     """
 
     def __init__(self, grid, setting, on_change=None):
@@ -201,18 +207,15 @@ class LiveView:
                 w.tooltip = None if used else f"not used by {opt}"
                 w.description = name if used else f"{name} (not used by {opt})"
         run = grid.run(self.setting)
-        f = grid.functions[fi]
-        if run.status == "diverged":
-            message = run.message
-        elif f.f_min is not None:
-            message = f"{run.message}, f - f* = {run.values[-1] - f.f_min:.3g}"
-        else:
-            message = f"{run.message}, f = {run.values[-1]:.3g}"
         diverged = run.status == "diverged"
-        self.image.value = self._panel(fi).draw(run, message, diverged)
-        color = "#c62828" if diverged else "inherit"
-        weight = "600" if diverged else "normal"
-        self.status.value = f'<span style="color:{color};font-weight:{weight}">{message}</span>'
+        self.image.value = self._panel(fi).draw(run, run.message, diverged)
+        # the same words as the static page: the image's text alternative (its title) and the status line,
+        # a polite live region, so a screen reader announces the new result
+        self.image.tooltip = f"{grid.contour_text(self.setting)}. {grid.loss_text(self.setting)}"
+        self.summary = grid.summary(self.setting)
+        style = "color:#c62828;font-weight:600" if diverged else ""
+        self.status.value = (f'<div role="status" aria-live="polite">{html.escape(grid.setting_text(self.setting))}: '
+                             f'<span style="{style}">{html.escape(grid.result_text(self.setting))}</span></div>')
         self.last_redraw_seconds = time.perf_counter() - t0
         if self._on_change is not None:
             self._on_change(self.setting)

@@ -16,6 +16,15 @@ run of a :class:`~gdlib.explorer.frames.Grid` and writes
 - an inline script scoped to its root (several explorers per page work; nothing
   is fetched, so the page works from ``file://``).
 
+For every reader (issue 13): each control is labelled and works from the keyboard (a
+slider says its value in words through ``aria-valuetext``); the line under the figure
+is a polite live region that says the setting and its result, e.g. "rosenbrock,
+momentum, learning_rate 0.003, mu 0.9: 150 steps, f − f* = 1.27", and the contour
+image's and loss curve's text alternatives say what they show for the current setting.
+Every text is computed in Python (:meth:`Grid.summary`, :meth:`Grid.contour_text`,
+:meth:`Grid.loss_text`, from the run's numbers); the script only assembles the same
+pieces. A diverged run is said in words, not only in red.
+
 The contour image and the loss plot sit on a white card in light and dark mode.
 """
 from __future__ import annotations
@@ -30,7 +39,7 @@ import math
 
 import numpy as np
 
-from .frames import loss_axis, loss_coordinate, loss_ticks
+from .frames import function_text, loss_axis, loss_coordinate, loss_text, loss_ticks, path_text, result_text
 
 __all__ = ["render_html", "contour_image", "encode_run", "decode_points", "new_id", "with_new_id", "LOSS_BOX",
            "PNG_SIZE"]
@@ -166,8 +175,10 @@ def encode_run(run, image, axis, f_min, steps, max_points=MAX_POINTS):
         ``[x0, y0, x1, y1, ...]`` image pixels times 10 as integers (trailing
         points that no longer move a tenth of a pixel are dropped; the reader
         repeats the last one); ``"l"``: the loss plot's y pixel times 10 per kept
-        iterate; ``"m"``: the message shown under the figure; ``"d"``: 1 when the
-        run diverged.
+        iterate; ``"m"``: the result in words (:func:`~gdlib.explorer.frames.result_text`),
+        shown under the figure after the setting; ``"pa"``: where the path starts and
+        ends, ``"la"``: the loss curve in words (the text alternatives of the two
+        plots); ``"d"``: 1 when the run diverged.
     """
     keep = _subsample(len(run.x), max_points)
     px = np.clip(image.to_pixels(run.x[keep]), -_CLAMP, _CLAMP)
@@ -179,16 +190,8 @@ def encode_run(run, image, axis, f_min, steps, max_points=MAX_POINTS):
     kind, lo, hi = axis
     y = loss_coordinate(run.values[keep], f_min if f_min is not None else 0.0, axis)
     ly = bottom - (y - lo) / (hi - lo) * (bottom - top)
-    final = run.values[-1]
-    if f_min is not None:
-        summary = f"f - f* = {final - f_min:.3g}"
-    else:
-        summary = f"f = {final:.3g}"
-    if run.status == "diverged":
-        message = f"{run.message} (the path ends at the last iterate before it blew up)"
-    else:
-        message = f"{run.message}, {summary}"
-    rec = {"p": p[:last].ravel().tolist(), "l": _ints(ly), "m": message}
+    rec = {"p": p[:last].ravel().tolist(), "l": _ints(ly), "m": result_text(run, f_min), "pa": path_text(run),
+           "la": loss_text(run, f_min)}
     if len(keep) != len(run.x):
         rec["k"] = keep.tolist()
     if run.status == "diverged":
@@ -267,7 +270,8 @@ _CSS = """
 #ID select option{color:#222;background:#fff}
 #ID input[type=range]{width:9em;accent-color:#d62728}
 #ID output{font-family:monospace;min-width:4.5em}
-#ID .gd-explorer-ignored{opacity:.45}
+#ID .gd-explorer-ignored input{opacity:.45}
+#ID .gd-explorer-ignored .gd-explorer-name{text-decoration:line-through}
 #ID .gd-explorer-figure{display:flex;flex-wrap:wrap;gap:6px;background:#fff;color:#222;border-radius:6px;padding:6px}
 #ID .gd-explorer-contour{position:relative;flex:1 1 300px;max-width:400px;aspect-ratio:4/3}
 #ID .gd-explorer-contour img{position:absolute;left:0;top:0;width:100%;height:100%;display:none;filter:none;margin:0;
@@ -277,9 +281,10 @@ padding:0;border:0;border-radius:0;background:none;box-shadow:none;max-width:non
 #ID svg.gd-explorer-loss{flex:1 1 240px;max-width:320px;aspect-ratio:320/300;font-size:10px;font-family:sans-serif}
 #ID svg text{fill:#222}
 #ID .gd-explorer-status{margin-top:.35em;font-size:.92em;min-height:1.3em}
-#ID .gd-explorer-status.gd-explorer-diverged{color:#c62828;font-weight:600}
-html[data-theme=dark] #ID .gd-explorer-status.gd-explorer-diverged{color:#ff8a80}
-@media (prefers-color-scheme:dark){html:not([data-theme=light]) #ID .gd-explorer-status.gd-explorer-diverged{color:#ff8a80}}
+#ID .gd-explorer-diverged .gd-explorer-result{color:#c62828;font-weight:600}
+html[data-theme=dark] #ID .gd-explorer-diverged .gd-explorer-result{color:#ff8a80}
+@media (prefers-color-scheme:dark){html:not([data-theme=light]) #ID .gd-explorer-diverged .gd-explorer-result{color:#ff8a80}}
+#ID :focus-visible{outline:2px solid #1a73e8;outline-offset:2px}
 """
 
 _JS = """
@@ -295,6 +300,8 @@ var start=root.querySelector("circle.gd-explorer-start");
 var end=root.querySelector("rect.gd-explorer-end");
 var loss=root.querySelector("polyline.gd-explorer-loss-line");
 var status=root.querySelector(".gd-explorer-status");
+var said=root.querySelector(".gd-explorer-setting"),result=root.querySelector(".gd-explorer-result");
+var lossSvg=root.querySelector("svg.gd-explorer-loss");
 var clip=root.querySelector("g.gd-explorer-clip");
 var L=D.loss;
 function current(){var idx=[];for(var a=0;a<D.shape.length;a++)idx.push(0);
@@ -303,7 +310,13 @@ function update(){
 var idx=current(),flat=0;
 for(var a=0;a<D.shape.length;a++)flat=flat*D.shape[a]+idx[a];
 var r=D.runs[D.index[flat]],fi=idx[0],opt=D.axes[1].values[idx[1]];
-for(var i=0;i<imgs.length;i++)imgs[i].className=(i===fi?"gd-explorer-current":"");
+var words=[D.axes[0].labels[fi],opt];
+for(var a=2;a<D.axes.length;a++){var ax=D.axes[a];
+if(ax.kind==="slider"&&D.uses[opt].indexOf(ax.name)>=0)words.push(ax.name+" "+ax.labels[idx[a]]);
+if(ax.kind==="start"&&ax.labels.length>1)words.push("start "+ax.labels[idx[a]]);}
+for(var i=0;i<imgs.length;i++){imgs[i].className=(i===fi?"gd-explorer-current":"");
+if(i===fi)imgs[i].alt=D.falt[fi]+"; the path of "+opt+" "+r.pa+" (white circle to square)";}
+lossSvg.setAttribute("aria-label",r.la);
 for(var i=0;i<frames.length;i++)frames[i].style.display=(i===fi?"":"none");
 clip.setAttribute("clip-path","url(#"+root.id+"-clip"+fi+")");
 var n=r.l.length,m=r.p.length/2,pts=[],lp=[],k,x,y;
@@ -313,10 +326,12 @@ path.setAttribute("points",pts.join(" "));
 loss.setAttribute("points",lp.join(" "));
 start.setAttribute("cx",r.p[0]/10);start.setAttribute("cy",r.p[1]/10);
 end.setAttribute("x",r.p[2*m-2]/10-3);end.setAttribute("y",r.p[2*m-1]/10-3);
-status.textContent=r.m;
+var text=words.join(", ");
+if(said.textContent!==text||result.textContent!==r.m){said.textContent=text;result.textContent=r.m;}
 status.className="gd-explorer-status"+(r.d?" gd-explorer-diverged":"");
 for(var i=0;i<ctrls.length;i++){var c=ctrls[i],a=+c.getAttribute("data-axis"),ax=D.axes[a];
 var out=root.querySelector("output[data-label='"+a+"']");if(out)out.textContent=ax.labels[idx[a]];
+if(c.type==="range")c.setAttribute("aria-valuetext",ax.labels[idx[a]]);
 var box=c.parentNode,note=box.querySelector(".gd-explorer-note");
 if(ax.kind==="slider"){var used=D.uses[opt].indexOf(ax.name)>=0;
 box.className="gd-explorer-control"+(used?"":" gd-explorer-ignored");
@@ -391,6 +406,7 @@ def render_html(grid, setting=None, element_id=None):
                   ("start" if name == "start" else "slider")}
                  for name, values, labels in grid.axes],
         "uses": {o: [s for s in grid.sliders if grid.uses(o, s)] for o in grid.optimizers},
+        "falt": [function_text(f) for f in grid.functions],
         "loss": {"left": left, "right": right, "top": top, "bottom": bottom},
         "index": index,
         "runs": records,
@@ -421,7 +437,8 @@ def render_html(grid, setting=None, element_id=None):
             controls.append(
                 f'<span class="gd-explorer-control"><label for="{uid}-{a}" class="gd-explorer-name">{esc(label)}'
                 f'</label><input type="range" id="{uid}-{a}" data-axis="{a}" min="0" max="{n - 1}" step="1" '
-                f'value="{init[a]}" aria-label="{esc(label)}"><output data-label="{a}" for="{uid}-{a}">'
+                f'value="{init[a]}" aria-label="{esc(label)}" aria-valuetext="{esc(labels[init[a]])}">'
+                f'<output data-label="{a}" for="{uid}-{a}">'
                 f'{esc(labels[init[a]])}</output><span class="gd-explorer-note"></span></span>')
 
     first = _first_frame(records[index[grid.flat_index(init)]], grid.steps)
@@ -429,7 +446,8 @@ def render_html(grid, setting=None, element_id=None):
     current, hidden = ' class="gd-explorer-current"', ' style="display:none"'
     imgs = "".join(
         f'<img src="data:image/png;base64,{base64.b64encode(im.png).decode("ascii")}" width="{w}" height="{h}" '
-        f'alt="contour plot of {esc(f.name)}"{current if i == init[0] else ""}>'
+        f'alt="{esc(grid.contour_text(init) if i == init[0] else function_text(f))}"'
+        f'{current if i == init[0] else ""}>'
         for i, (f, im) in enumerate(zip(grid.functions, images)))
     clips = "".join(
         f'<clipPath id="{uid}-clip{i}"><rect x="{im.axes_box[0]:.1f}" y="{im.axes_box[1]:.1f}" '
@@ -455,16 +473,18 @@ def render_html(grid, setting=None, element_id=None):
         for i, f in enumerate(grid.functions))
     loss_svg = (
         f'<svg class="gd-explorer-loss" viewBox="0 0 {lw} {lh}" xmlns="http://www.w3.org/2000/svg" '
-        f'role="img" aria-label="loss curve">{loss_frames}'
+        f'role="img" aria-label="{esc(grid.loss_text(init))}">{loss_frames}'
         f'<polyline class="gd-explorer-loss-line" points="{first["loss"]}" fill="none" stroke="#d62728" '
         'stroke-width="1.6"/></svg>')
     css = _CSS.replace("#ID", "#" + uid).strip().replace("\n", "")
     js = _JS.replace('"ID"', json.dumps(uid)).strip()
     return (
         f'<div class="gd-explorer" id="{uid}"><style>{css}</style>'
-        f'<div class="gd-explorer-controls">{"".join(controls)}</div>'
+        f'<div class="gd-explorer-controls" role="group" aria-label="explorer settings">{"".join(controls)}</div>'
         f'<div class="gd-explorer-figure"><div class="gd-explorer-contour">{imgs}{overlay}</div>{loss_svg}</div>'
-        f'<div class="gd-explorer-status{first["status_class"]}" aria-live="polite">{esc(first["message"])}</div>'
+        f'<div class="gd-explorer-status{first["status_class"]}" aria-live="polite" aria-atomic="true">'
+        f'<span class="gd-explorer-setting">{esc(grid.setting_text(init))}</span>: '
+        f'<span class="gd-explorer-result">{esc(first["message"])}</span></div>'
         f'<script type="application/json" class="gd-explorer-data">{payload}</script>'
         f'<script>{js}</script></div>'
     )

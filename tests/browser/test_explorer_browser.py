@@ -73,10 +73,11 @@ def test_sliders_and_dropdowns_change_only_their_own_explorer(browser, page_file
     lr.focus()
     page.keyboard.press("End")  # 0.25 > 2/L on the quadratic: SGD diverges
     status = one.locator(".gd-explorer-status")
-    assert status.text_content().startswith("diverged at step")
+    assert status.text_content().startswith("quadratic, sgd, learning_rate 0.25: diverged at step")
+    assert one.locator(".gd-explorer-result").text_content().startswith("diverged at step")
 
     one.locator("select").first.select_option(label="rosenbrock")
-    assert one.locator("img.gd-explorer-current").get_attribute("alt") == "contour plot of rosenbrock"
+    assert one.locator("img.gd-explorer-current").get_attribute("alt").startswith("Contour plot of rosenbrock: ")
     assert path1.get_attribute("points") != after1
 
     one.locator("select").nth(1).select_option(label="momentum")
