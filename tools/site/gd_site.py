@@ -111,6 +111,7 @@ def _prune_widget_scripts(
 
 def setup(app: Sphinx) -> dict[str, Any]:
     _drop_thebe(app)
+    app.setup_extension("gd_a11y")  # accessibility fixes (issue 13): tools/site/gd_a11y.py
     app.connect("config-inited", _configure)
     app.connect("builder-inited", _check_vendor)
     app.add_css_file("gd-site.css")
