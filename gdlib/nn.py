@@ -193,6 +193,7 @@ class Linear(Module):
             raise ValueError(f"Invalid x: shape {shape} ({self!r} takes (N, {self.n_in}) or ({self.n_in},))")
 
     def forward(self, x):
+        x = _tensor(x)
         self._check_input(x.shape)
         W = Tensor(self.W)
         b = Tensor(self.b)
@@ -247,7 +248,7 @@ class ReLU(Module):
     """
 
     def forward(self, x):
-        return x.relu()
+        return _tensor(x).relu()
 
     def forward_numpy(self, x):
         return np.maximum(check_real_array(x, "x"), 0.0)
@@ -266,7 +267,7 @@ class Tanh(Module):
     """
 
     def forward(self, x):
-        return x.tanh()
+        return _tensor(x).tanh()
 
     def forward_numpy(self, x):
         return np.tanh(check_real_array(x, "x"))
@@ -285,7 +286,7 @@ class Sigmoid(Module):
     """
 
     def forward(self, x):
-        return x.sigmoid()
+        return _tensor(x).sigmoid()
 
     def forward_numpy(self, x):
         return _sigmoid(check_real_array(x, "x"))  # the Tensor path's overflow-free formula

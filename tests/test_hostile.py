@@ -953,3 +953,29 @@ table("Explorer.save_html", lambda: (_explorer().save_html, (), dict(path="unuse
 BASES["Explorer.save_html"] = None   # would write a file
 table("Explorer.select", lambda: (_explorer().select, (), dict(learning_rate=0.1)),
       learning_rate={"off_grid": 0.5, "nan": NAN, "str": "0.1", "list": [0.1], "none": None})
+
+
+# --------------------------------------------------------------------------- methods of the public classes
+for _mname, _module in [("Linear", lambda: N.Linear(2, 3)), ("ReLU", N.ReLU), ("MLP", lambda: N.MLP([2, 4, 3]))]:
+    table("Module.forward", lambda _m=_module: (_m().forward, (), dict(x=A.Tensor(np.ones((4, 2))))),
+          x={f"{_mname}-{k}": v for k, v in fam(NOT_REAL_ARRAY, none=None).items()})
+table("Optimizer.learning_rate_at", lambda: (O.SGD(learning_rate=S.constant(0.1)).learning_rate_at, (), dict(k=3)),
+      k={"negative": -1, "float": 1.5, "str": "3", "none": None, "bool": True})
+
+# classes whose public methods with arguments must each have hostile cases here
+METHOD_CLASSES = {"Optimizer": O.Optimizer, "TestFunction": F.TestFunction, "Tensor": A.Tensor,
+                  "Module": N.Module, "Explorer": explorer.Explorer}
+
+
+def test_every_public_method_with_arguments_has_hostile_cases():
+    import inspect
+
+    covered = {c.target for c in CASES}
+    missing = []
+    for cname, cls in METHOD_CLASSES.items():
+        for name, member in inspect.getmembers(cls):
+            if name.startswith("_") or not callable(member):
+                continue
+            if [p for p in inspect.signature(member).parameters if p != "self"] and f"{cname}.{name}" not in covered:
+                missing.append(f"{cname}.{name}")
+    assert not missing, f"public methods with arguments and no hostile cases: {missing}"

@@ -10,7 +10,7 @@ keeping one state dict per array, the step counter, schedules) lives here, once.
 from __future__ import annotations
 
 import math
-from numbers import Real
+from numbers import Integral, Real
 from typing import Callable, Sequence
 
 import numpy as np
@@ -161,6 +161,9 @@ class Optimizer:
             as a warm-up from 0 does at step 0: that step then leaves the parameters where they
             are but still updates the optimizer's buffers. A *constant* rate must be > 0.)
         """
+        if isinstance(k, (bool, np.bool_)) or not isinstance(k, Integral) or k < 0:
+            raise (ValueError if isinstance(k, Integral) and not isinstance(k, (bool, np.bool_)) else TypeError)(
+                f"Invalid k: {k!r} (must be an int >= 0, a step index)")
         if not callable(self.learning_rate):
             return self.learning_rate
         value = self.learning_rate(k)
