@@ -979,3 +979,21 @@ def test_every_public_method_with_arguments_has_hostile_cases():
             if [p for p in inspect.signature(member).parameters if p != "self"] and f"{cname}.{name}" not in covered:
                 missing.append(f"{cname}.{name}")
     assert not missing, f"public methods with arguments and no hostile cases: {missing}"
+
+
+@pytest.mark.parametrize("name", sorted(O.OPTIMIZERS))
+def test_read_only_broadcast_grads_and_strided_params_are_fine(name):
+    """Grads may be read-only (np.broadcast_to gives a zero-stride read-only view); params may be
+    strided views, updated in place in their base array."""
+    cls = O.OPTIMIZERS[name]
+    base = np.ones((4, 3))
+    view = base[::2, 1:]                                  # a strided, writable view
+    plain = view.copy()
+    g_ro = np.broadcast_to(np.array([0.5, -1.0]), view.shape)
+    opt_a, opt_b = cls(learning_rate=0.1), cls(learning_rate=0.1)
+    for _ in range(3):
+        opt_a.step(view, g_ro)
+        opt_b.step(plain, np.array(g_ro))
+    np.testing.assert_array_equal(view, plain)
+    np.testing.assert_array_equal(base[1::2], 1.0)       # the rows between are untouched
+    np.testing.assert_array_equal(base[::2, 0], 1.0)
