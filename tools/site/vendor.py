@@ -30,10 +30,16 @@ OUT = ROOT / "_vendor" / "site"
 DEST = OUT / "_static" / "gd-vendor"
 STAMP = OUT / ".stamp"
 
-# MathJax: the combined TeX+MathML+CHTML component that Sphinx loads by default, plus
-# what it may load on demand (TeX extensions through autoload, the CHTML fonts, the
-# menu's renderer switch, accessibility and speech parts). Other bundles are never used.
+# MathJax 4: the combined TeX+MathML+CHTML component that Sphinx loads, plus what it may
+# load on demand (TeX extensions through autoload, the menu's renderer switch, lazy typesetting,
+# accessibility and speech parts). Other bundles are never used. Version 4 (not 3) because it
+# breaks wide display equations into lines on a phone (issue 13 item 6).
 MATHJAX_KEEP = ["tex-mml-chtml.js", "input", "output", "ui", "a11y", "sre"]
+# ...and its default font (a package of its own since version 4): the CHTML font data and its
+# woff2 files, laid out inside mathjax/ so the page config can name it as "[mathjax]/newcm-font"
+# (tools/site/gd_perf.py), from http:// and file:// alike. MathJax's default is a CDN.
+MATHJAX_FONT = "@mathjax/mathjax-newcm-font"
+MATHJAX_FONT_KEEP = ["chtml.js", "chtml"]
 # html-manager: the AMD bundle myst-nb loads, and the icon fonts its CSS points at
 # (webpack emits them beside the bundle under content hashes). Only the formats that
 # browsers of the last decade pick first: the .eot/.svg/.ttf fallbacks are never fetched.
@@ -100,11 +106,14 @@ def lay_out(modules: Path) -> None:
     if DEST.exists():
         shutil.rmtree(DEST)
     DEST.mkdir(parents=True)
-    es5 = modules / "mathjax" / "es5"
     for rel in MATHJAX_KEEP:
-        if not (es5 / rel).exists():
-            fail(f"mathjax/es5/{rel} not found")
-        copy_tree(es5 / rel, DEST / "mathjax" / rel)
+        if not (modules / "mathjax" / rel).exists():
+            fail(f"mathjax/{rel} not found")
+        copy_tree(modules / "mathjax" / rel, DEST / "mathjax" / rel)
+    for rel in MATHJAX_FONT_KEEP:
+        if not (modules / MATHJAX_FONT / rel).exists():
+            fail(f"{MATHJAX_FONT}/{rel} not found")
+        copy_tree(modules / MATHJAX_FONT / rel, DEST / "mathjax" / "newcm-font" / rel)
     copy_tree(modules / "requirejs" / "require.js", DEST / "requirejs" / "require.js")
     dist = modules / "@jupyter-widgets" / "html-manager" / "dist"
     copy_tree(dist / "embed-amd.js", DEST / "html-manager" / "embed-amd.js")

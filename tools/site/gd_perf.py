@@ -1,0 +1,301 @@
+"""Sphinx extension: make the course site fast on a phone (issue 13, item 4), offline still.
+
+Loaded through ``_config.yml``'s ``local_extensions`` beside ``gd_site``. Measured with
+Lighthouse 12 (mobile defaults, the site served with gzip) before these changes: performance
+25-56, first contentful paint 8-24 s. What cost most, and what this module does about it:
+
+- The theme's ``fontawesome.js`` (1.45 MB, 540 kB gzipped, plus a 157 kB icon font it makes
+  the browser fetch) draws about fifteen icons. After the build, every ``<i class="fa-...">``
+  of every page becomes the same inline ``<svg>`` that script would have made at run time
+  (the paths are read from the theme's own copy of Font Awesome 6 Free, so icons and licence
+  are unchanged), and the script tag goes. Font Awesome 4 icons of matplotlib's animation
+  buttons (``fa fa-play``, ...) are mapped to their Font Awesome 6 names the same way, so
+  the animation pages no longer need the Font Awesome 4 stylesheet and font either.
+- The theme's stylesheet carries Font Awesome's whole icon table (about 100 kB of
+  ``.fa-x:before{content:...}`` rules) and its ``@font-face`` rules: with no icon font left
+  in use, the served copy drops them (the build copy of the theme is rewritten, not the
+  installed theme).
+- Sphinx and the extensions load seven scripts synchronously in ``<head>`` (each one holds up
+  the first paint); they get ``defer``, which keeps their order and runs them before
+  ``DOMContentLoaded``, when their handlers expect to run. ``documentation_options.js`` stays
+  synchronous: inline scripts of the page assign to ``DOCUMENTATION_OPTIONS`` right away. The
+  search page keeps them all synchronous (its ``searchtools.js`` calls ``doctools.js`` at once).
+- pydata-sphinx-theme loads the search index (``searchindex.js``, 110 kB) and Sphinx's search
+  code on every page for its "search as you type" option; with that option off (the default,
+  and the course's setting) nothing on those pages uses them, so they are dropped there. The
+  search page keeps them.
+- Content images get ``loading="lazy"`` (all but the first of a page, which may be the
+  largest paint), so a phone fetches the figures as the reader reaches them.
+- matplotlib's animations (``to_jshtml``) carry all their frames as base64 PNGs in an inline
+  script: 1.3-1.6 MB of a chapter's HTML that the browser must download and parse before the
+  first paint. The frames script moves to its own file (``_static/gd-frames/<id>.js``) that a
+  few lines of inline script insert when the animation comes within a screen of the viewport,
+  or as soon as one of its controls gets focus or a pointer. A ``<script src>`` (not ``fetch``),
+  so it works from ``file://`` too.
+- MathJax (already ``defer``) typesets lazily: its ``ui/lazy`` extension typesets an
+  equation when it comes near the viewport, instead of every equation of a long chapter in
+  one long task before the page responds.
+
+And for equations on a phone (item 6): MathJax 4 (``vendor.py``) breaks a display equation
+that is wider than its column at its operators (``displayOverflow: linebreak``); ``gd-perf.css``
+gives it the column's width to measure (the theme lays ``div.math`` out as a flex row, in which
+MathJax measured a few em and broke every equation at every operator).
+
+All of it happens in ``build-finished`` on the written files, so it sees the final HTML that
+the templates, myst-nb and the other extensions produced; a page it does not recognise is
+left as it is. Run alone on a built site: ``python tools/site/gd_perf.py _build/html``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import sys
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+try:  # the module also runs as a script, on a built site, without Sphinx
+    from sphinx.util import logging
+
+    logger = logging.getLogger(__name__)
+except ImportError:  # pragma: no cover
+    import logging  # type: ignore[no-redef]
+
+    logger = logging.getLogger(__name__)  # type: ignore[assignment]
+
+# --- icons -----------------------------------------------------------------------------------------
+FA_STYLE_PREFIXES = {"fa-solid": "fas", "fas": "fas", "fa-regular": "far", "far": "far",
+                     "fa-brands": "fab", "fab": "fab", "fa": "fas"}
+# Font Awesome 4 names (matplotlib's to_jshtml buttons) whose Font Awesome 6 name differs and is not
+# among the version 6 aliases the theme's script carries
+FA4_NAMES = {"step-forward": "forward-step", "step-backward": "backward-step",
+             "fast-forward": "forward-fast", "fast-backward": "backward-fast"}
+# classes that only select Font Awesome's style or set its size/transform: they stay on the svg
+FA_MODIFIERS = {"fa-lg", "fa-xs", "fa-sm", "fa-xl", "fa-2xl", "fa-fw", "fa-2x", "fa-3x",
+                "fa-flip-horizontal", "fa-flip-vertical", "fa-spin", "fa-pulse", "fa-inverse"}
+ICON_TAG = re.compile(r'<i\s+([^<>]*?\bclass="([^"]*\bfa[srb]?\b[^"]*|[^"]*\bfa-(?:solid|regular|brands)\b[^"]*)"[^<>]*)>\s*</i>')
+PACK_END = re.compile(r'\(function\(\)\{\w+\("(fa[srb])",\w+\)')
+ICON_DEF = re.compile(
+    r'(?:"([a-z0-9-]+)"|\b([a-z][a-z0-9]*)):\[(\d+),(\d+),\[([^\]]*)\],"[0-9a-f]+",("[^"]*"|\[[^\]]*\])\]'
+)
+THEME_FA_JS = "pydata_sphinx_theme/theme/pydata_sphinx_theme/static/scripts/fontawesome.js"
+
+# --- scripts and styles ----------------------------------------------------------------------------
+FA_SCRIPT = re.compile(r'[ \t]*<script[^>]*\bsrc="[^"]*_static/scripts/fontawesome\.js[^"]*"[^>]*>\s*</script>\n?')
+FA4_LINK = re.compile(r'<link[^>]*\bhref="[^"]*font-awesome(?:\.min)?\.css"[^>]*>\n?')
+SYNC_SCRIPT = re.compile(r'<script(?P<attrs>(?![^>]*\b(?:defer|async|type)\b)[^>]*\bsrc="(?P<src>[^"]+)"[^>]*)>\s*</script>')
+# synchronous scripts that nothing runs before DOMContentLoaded and no inline script of the page calls
+DEFERRABLE = ("doctools.js", "sphinx_highlight.js", "clipboard.min.js", "copybutton.js",
+              "sphinx-book-theme.js", "togglebutton.js", "design-tabs.js")
+SEARCH_SCRIPTS = re.compile(
+    r'[ \t]*<script src="[^"]*(?:_static/searchtools\.js|_static/language_data\.js|searchindex\.js)"></script>\n?'
+)
+FA4_ICON = re.compile(r'<i\b[^>]*\bclass="(?:[^"]*\s)?fa[\s"]')
+IMG_TAG = re.compile(r'<img\b(?![^>]*\bloading=)')
+FA_CSS_ICON_RULE = re.compile(r'(?:\.fa-[a-z0-9-]+:(?:before|after),?)+\{content:"[^"]*"\}')
+FA_CSS_FONT_FACE = re.compile(r'@font-face\{[^}]*Font Awesome[^}]*\}')
+# matplotlib's to_jshtml: the inline script that fills `frames` with data: URIs and starts the Animation
+ANIMATION_SCRIPT = re.compile(
+    r'<script language="javascript">(?P<js>(?:(?!</script>).)*?var img_id = "(?P<img>_anim_img(?P<id>\w+))"'
+    r'(?:(?!</script>).)*?frames\[0\] = "data:image(?:(?!</script>).)*)</script>',
+    re.S,
+)
+FRAMES_DIR = "_static/gd-frames"
+LAZY_SCRIPT_JS = """<script>(function(){var img=document.getElementById("%(img)s");
+var box=img&&img.closest(".animation")||img,done=false;
+function load(){if(done)return;done=true;var s=document.createElement("script");s.src="%(src)s";document.head.appendChild(s);}
+if(!box||!("IntersectionObserver" in window)){load();return;}
+new IntersectionObserver(function(es,o){if(es.some(function(e){return e.isIntersecting;})){o.disconnect();load();}},
+{rootMargin:"100%% 0px"}).observe(box);
+box.addEventListener("focusin",load);box.addEventListener("pointerdown",load);})();</script>"""
+
+
+@lru_cache(maxsize=1)
+def _icons(js_path: str) -> dict[str, dict[str, tuple[int, int, str]]]:
+    """Font Awesome 6's icon table from the theme's script: pack -> name (and aliases) -> (w, h, path)."""
+    text = Path(js_path).read_text(encoding="utf-8")
+    packs: dict[str, dict[str, tuple[int, int, str]]] = {}
+    start = 0
+    for end in PACK_END.finditer(text):
+        table = packs.setdefault(end.group(1), {})
+        for m in ICON_DEF.finditer(text, start, end.start()):
+            name = m.group(1) or m.group(2)
+            path = m.group(6)
+            if path.startswith("["):  # duotone pairs: the solid pack has none; keep the second layer
+                parts = re.findall(r'"([^"]*)"', path)
+                path = parts[-1] if parts else ""
+            else:
+                path = path[1:-1]
+            icon = (int(m.group(3)), int(m.group(4)), path)
+            table.setdefault(name, icon)
+            for alias in re.findall(r'"([a-z0-9-]+)"', m.group(5)):
+                table.setdefault(alias, icon)
+        start = end.end()
+    if "fas" not in packs or "magnifying-glass" not in packs["fas"]:
+        raise ValueError(f"no Font Awesome icon table found in {js_path}")
+    return packs
+
+
+def _theme_fa_js() -> Path:
+    for entry in sys.path:
+        candidate = Path(entry) / THEME_FA_JS
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError(THEME_FA_JS)
+
+
+def _svg_for(match: re.Match, packs) -> str:
+    attrs, classes = match.group(1), match.group(2).split()
+    pack = next((FA_STYLE_PREFIXES[c] for c in classes if c in FA_STYLE_PREFIXES), "fas")
+    names = [c[3:] for c in classes if c.startswith("fa-") and c not in FA_MODIFIERS
+             and c not in FA_STYLE_PREFIXES]
+    icon = None
+    for name in names:
+        table = packs.get(pack, {})
+        icon = table.get(name) or table.get(FA4_NAMES.get(name, "")) or packs["fas"].get(FA4_NAMES.get(name, name))
+        if icon:
+            break
+    if icon is None:
+        return match.group(0)  # an icon we do not know: leave it (the test of icons reports it)
+    width, height, path = icon
+    kept = [c for c in classes if c not in FA_STYLE_PREFIXES]
+    other = re.sub(r'\s*\bclass="[^"]*"', "", attrs).strip()
+    if "aria-hidden" not in other:
+        other = ('aria-hidden="true" ' + other).strip()
+    return (f'<svg class="svg-inline--fa {" ".join(kept)}" {other} focusable="false" '
+            f'xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}">'
+            f'<path fill="currentColor" d="{html.escape(path)}"/></svg>')
+
+
+def optimize_page(text: str, packs, *, is_search_page: bool, search_as_you_type: bool) -> str:
+    """Every change this module makes to one written page (see the module docstring)."""
+    text = ICON_TAG.sub(lambda m: _svg_for(m, packs), text)
+    text = FA_SCRIPT.sub("", text)
+    if not FA4_ICON.search(text):  # no Font Awesome 4 icon left
+        text = FA4_LINK.sub("", text)
+    if not is_search_page and not search_as_you_type:
+        text = SEARCH_SCRIPTS.sub("", text)
+
+    def defer(m: re.Match) -> str:
+        src = m.group("src").split("?", 1)[0]
+        if src.rsplit("/", 1)[-1] in DEFERRABLE:
+            return f'<script defer{m.group("attrs")}></script>'
+        return m.group(0)
+
+    if not is_search_page:  # there Sphinx's searchtools.js (synchronous) calls doctools.js's _ready
+        text = SYNC_SCRIPT.sub(defer, text)
+    # all images but the first: the first may be what Lighthouse calls the largest contentful paint
+    first = [True]
+
+    def lazy(m: re.Match) -> str:
+        if first[0]:
+            first[0] = False
+            return m.group(0)
+        return '<img loading="lazy"'
+
+    return IMG_TAG.sub(lazy, text)
+
+
+def externalize_animations(text: str, page_dir_to_root: str, outdir: Path) -> str:
+    """Move each to_jshtml frames script to _static/gd-frames/<id>.js, loaded when it is near."""
+
+    def move(m: re.Match) -> str:
+        name = f"{m.group('id')}.js"
+        target = outdir / FRAMES_DIR / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(m.group("js"), encoding="utf-8")
+        src = f"{page_dir_to_root}{FRAMES_DIR}/{name}"
+        return LAZY_SCRIPT_JS % {"img": m.group("img"), "src": src}
+
+    return ANIMATION_SCRIPT.sub(move, text)
+
+
+# MathJax 4 (tools/site/vendor.py), as the site configures it. Deep-merged into `mathjax3_config`
+# (Sphinx writes it as `window.MathJax = {...}`), so myst-nb's and the book's own settings stay.
+MATHJAX_CONFIG: dict[str, Any] = {
+    "loader": {
+        # typeset an equation when it comes near the viewport, not all of a long chapter at load
+        "load": ["ui/lazy"],
+        # the font is served inside the vendored mathjax/ folder (MathJax's default is a CDN)
+        "paths": {"mathjax-newcm": "[mathjax]/newcm-font"},
+    },
+    # a display equation wider than its column is broken into lines at its operators (item 6)
+    "output": {"displayOverflow": "linebreak", "linebreaks": {"inline": True}},
+    # speech and braille strings come from a web worker, which a page opened from file:// may not
+    # start; screen readers still get MathJax's assistive MathML
+    "options": {"enableSpeech": False, "enableBraille": False,
+                "menuOptions": {"settings": {"speech": False, "braille": False}}},
+}
+
+
+def _merge(base: dict, extra: dict) -> dict:
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        elif isinstance(value, list) and isinstance(out.get(key), list):
+            out[key] = out[key] + [v for v in value if v not in out[key]]
+        else:
+            out.setdefault(key, value)
+    return out
+
+
+def _configure_mathjax(app: Any, config: Any) -> None:
+    config.mathjax3_config = _merge(config.mathjax3_config or {}, MATHJAX_CONFIG)
+
+
+def optimize_css(text: str) -> str:
+    """The theme's stylesheet without Font Awesome's icon-font table and font faces."""
+    text = FA_CSS_ICON_RULE.sub("", text)
+    return FA_CSS_FONT_FACE.sub("", text)
+
+
+def optimize_site(outdir: Path, *, search_as_you_type: bool = False) -> dict[str, int]:
+    """Apply :func:`optimize_page` to every page and :func:`optimize_css` to the theme's CSS."""
+    packs = _icons(str(_theme_fa_js()))
+    counts = {"pages": 0, "icons": 0, "unknown_icons": 0, "animations": 0}
+    for page in sorted(outdir.rglob("*.html")):
+        rel = page.relative_to(outdir).as_posix()
+        if rel.startswith(("_static/", "_sources/", "_images/")):
+            continue
+        text = page.read_text(encoding="utf-8")
+        new = optimize_page(text, packs, is_search_page=(rel == "search.html"),
+                            search_as_you_type=search_as_you_type)
+        new = externalize_animations(new, "../" * rel.count("/"), outdir)
+        counts["animations"] += new.count(f"{FRAMES_DIR}/")
+        counts["icons"] += new.count("svg-inline--fa")
+        counts["unknown_icons"] += len(ICON_TAG.findall(new))
+        if new != text:
+            page.write_text(new, encoding="utf-8")
+            counts["pages"] += 1
+    css = outdir / "_static" / "styles" / "pydata-sphinx-theme.css"
+    if css.exists():
+        text = css.read_text(encoding="utf-8")
+        css.write_text(optimize_css(text), encoding="utf-8")
+    # the theme's script and its icon fonts stay on disk (a theme option may still name them) but no
+    # page loads them any more
+    return counts
+
+
+def _build_finished(app: Any, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    search_as_you_type = str(app.config.html_theme_options.get("search_as_you_type", False)).lower() == "true"
+    counts = optimize_site(Path(app.outdir), search_as_you_type=search_as_you_type)
+    if counts["unknown_icons"]:
+        logger.warning(f"gd_perf: {counts['unknown_icons']} Font Awesome icon(s) not found in the theme's "
+                       "icon table were left as <i> elements (they will show nothing)")
+    logger.info(f"gd_perf: {counts['pages']} pages rewritten, {counts['icons']} icons inlined as SVG, "
+                f"{counts['animations']} animations' frames loaded on demand")
+
+
+def setup(app: Any) -> dict[str, Any]:
+    app.add_css_file("gd-perf.css")
+    app.connect("config-inited", _configure_mathjax)
+    app.connect("build-finished", _build_finished)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
+
+
+if __name__ == "__main__":
+    print(optimize_site(Path(sys.argv[1] if len(sys.argv) > 1 else "_build/html")))
