@@ -34,6 +34,18 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         return  # the site test did not run in this session
     data = json.loads(REPORT.read_text())
     tr = terminalreporter
+    if "lighthouse" in data or "transfer" in data:
+        tr.write_sep("-", "site on a phone (test_performance.py)")
+    for rel, scores in data.get("lighthouse", {}).get("pages", {}).items():  # test_performance.py
+        tr.write_line(f"lighthouse {rel}: performance {scores['performance']:.2f} "
+                      f"(runs {scores['performance_runs']}), accessibility {scores['accessibility']:.2f}")
+    if "transfer" in data:
+        t = data["transfer"]
+        tr.write_line(f"heaviest page on a phone (gzip, before scrolling): {t['heaviest']} "
+                      f"{t['pages'][t['heaviest']]['transfer_bytes'] / 1e3:.0f} kB "
+                      f"(budget {t['budget_bytes'] / 1e3:.0f} kB)")
+    if "n_pages" not in data:
+        return  # the site test did not write its part
     tr.write_sep("-", "site weight")
     tr.write_line(f"pages: {data['n_pages']}, site on disk: {data['site_bytes'] / 1e6:.1f} MB "
                   f"({data['site_bytes_without_vendor'] / 1e6:.1f} MB without the vendored "

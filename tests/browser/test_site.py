@@ -86,7 +86,6 @@ def browser():
     if SHOTS.exists():
         shutil.rmtree(SHOTS)
     SHOTS.mkdir(parents=True)
-    REPORT.unlink(missing_ok=True)
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
         yield b
@@ -119,6 +118,9 @@ SETTLE_JS = """async () => {
   for (let i = 0; i < 100 && document.querySelectorAll('.widget-subarea > *').length < views.length; i++)
     await new Promise(r => setTimeout(r, 50));
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
+  // MathJax typesets lazily (tools/site/gd_perf.py): typeset every equation before checking them
+  if (window.MathJax && MathJax.startup && MathJax.startup.document && MathJax.startup.document.lazyTypesetAll)
+    await MathJax.startup.document.lazyTypesetAll();
   if (document.fonts) await document.fonts.ready;
   for (const img of document.images) img.loading = 'eager';
   return true;
@@ -328,7 +330,9 @@ def _write_report() -> None:
     vendor_bytes = sum(p.stat().st_size for p in (SITE / VENDOR).rglob("*") if p.is_file())
     heaviest = max(WEIGHTS, key=lambda k: WEIGHTS[k]["loaded_bytes"])
     largest = max(WEIGHTS, key=lambda k: WEIGHTS[k]["html_bytes"])
-    REPORT.write_text(json.dumps({
+    # merged: test_performance.py writes its own keys ("transfer", "lighthouse") to the same file
+    previous = json.loads(REPORT.read_text()) if REPORT.exists() else {}
+    REPORT.write_text(json.dumps({**previous,
         "n_pages": len(WEIGHTS),
         "site_bytes": site_bytes,
         "site_bytes_without_vendor": site_bytes - vendor_bytes,

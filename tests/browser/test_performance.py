@@ -1,0 +1,276 @@
+"""The built site on a phone: page weight, Lighthouse, equations that fit, no raw TeX (issue 13).
+
+The site is served from ``_build/html`` on 127.0.0.1 with gzip (``gzip_server.py``), as a
+static host serves it; Chromium is Debian's, driven by Playwright (``chromium_setup.py``).
+
+- ``test_page_weight``: every page, loaded at phone size, transfers at most
+  ``PAGE_BUDGET_BYTES`` (gzip, what a reader's phone downloads before scrolling: lazy images and
+  animation frames come later) and never loads the theme's ``fontawesome.js``.
+- ``test_equations_fit_on_a_phone``: at 390 px, once MathJax has typeset every equation, no display
+  equation is wider than its column (no sideways scrolling inside its box).
+- ``test_no_raw_tex``: no TeX delimiter (``$``, ``$$``, ``\\(``, ``\\[``) nor TeX command is left in a
+  page's rendered text outside code, preformatted text and MathJax's output.
+- ``test_lighthouse``: Lighthouse 12 (``tools/site/lighthouse``, pinned, installed by ``npm ci`` into
+  ``_vendor/lighthouse`` when missing) with its mobile defaults on a few representative pages; fails
+  below ``PERFORMANCE_MIN`` performance or ``ACCESSIBILITY_MIN`` accessibility. A page under the
+  performance floor is measured once more and keeps its better score: the score moves by up to
+  ~10 points between runs on this shared 2-core machine (see README, "The website works offline").
+  Scores go to ``_build/browser-report.json`` under ``"lighthouse"``, page weights under
+  ``"transfer"`` (merged with what the other browser tests write there).
+"""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from chromium_setup import CHROMIUM, FLAGS
+from gzip_server import serve
+
+ROOT = Path(__file__).resolve().parents[2]
+SITE = Path(os.environ.get("GD_SITE_DIR", ROOT / "_build" / "html")).resolve()
+REPORT = ROOT / "_build" / "browser-report.json"
+LIGHTHOUSE_SRC = ROOT / "tools" / "site" / "lighthouse"
+LIGHTHOUSE_DIR = ROOT / "_vendor" / "lighthouse"
+LIGHTHOUSE_BIN = LIGHTHOUSE_DIR / "node_modules" / ".bin" / "lighthouse"
+PHONE = {"width": 390, "height": 844}
+
+# Bytes a page transfers (gzip) when opened on a phone, before the reader scrolls. Measured on the
+# build of 2026-11-30 after the issue 13 changes: 0.25-0.45 MB (the page, the theme's CSS and
+# scripts, MathJax 4 and its fonts for the equations in view, the figures in view; chapter 12 and
+# the explorer pages carry their precomputed runs inline). Before them: 1.2-1.7 MB.
+PAGE_BUDGET_BYTES = 1_000_000
+LIGHTHOUSE_PAGES = ["intro.html", "chapters/03_gradient_descent.html", "chapters/08_momentum.html",
+                    "chapters/12_adam.html", "labs/lab4_optimizer_zoo.html"]
+PERFORMANCE_MIN = 0.80  # the goal is 0.90; the margin is the noise of a shared machine
+ACCESSIBILITY_MIN = 1.0
+LIGHTHOUSE_TIMEOUT_S = 180
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"BROWSER TESTS SKIPPED: {CHROMIUM} not found", allow_module_level=True)
+if not (SITE / "index.html").exists():
+    pytest.skip(f"BROWSER TESTS SKIPPED: no site in {SITE}; run `make book` first", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (pip) is not installed")
+
+
+def _pages() -> list[str]:
+    skip = ("_static/", "_sources/", "_images/", "_vendor/")
+    pages = []
+    for p in sorted(SITE.rglob("*.html")):
+        rel = p.relative_to(SITE).as_posix()
+        if rel.startswith(skip) or "http-equiv=\"Refresh\"" in p.read_text(encoding="utf-8")[:500]:
+            continue
+        pages.append(rel)
+    return pages
+
+
+PAGES = _pages()
+MATH_PAGES = [rel for rel in PAGES if 'class="math' in (SITE / rel).read_text(encoding="utf-8")]
+
+
+def _merge_report(key: str, value) -> None:
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    data = json.loads(REPORT.read_text()) if REPORT.exists() else {}
+    data[key] = value
+    REPORT.write_text(json.dumps(data, indent=1))
+
+
+@pytest.fixture(scope="module")
+def gzip_site():
+    httpd = serve(SITE)
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def phone(browser, gzip_site):
+    """A fresh phone-sized context for each test: nothing cached from another page."""
+    ctx = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+    external: list[str] = []
+
+    def block(route):  # the site loads nothing from outside itself
+        external.append(route.request.url)
+        route.abort()
+
+    ctx.route(lambda url: not url.startswith((gzip_site, "data:", "blob:", "about:")), block)
+    yield ctx
+    ctx.close()
+    assert not external, f"requests leaving the site (blocked): {external[:5]}"
+
+
+# MathJax typesets lazily (an equation as it nears the viewport): typeset them all before checking
+TYPESET_ALL_JS = """async () => {
+  if (!(window.MathJax && MathJax.startup && MathJax.startup.promise)) return false;
+  await MathJax.startup.promise;
+  const doc = MathJax.startup.document;
+  if (doc && doc.lazyTypesetAll) await doc.lazyTypesetAll();
+  if (document.fonts) await document.fonts.ready;
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  return true;
+}"""
+
+TRANSFER_JS = """() => {
+  const nav = performance.getEntriesByType('navigation')[0];
+  const res = performance.getEntriesByType('resource');
+  return {total: res.reduce((s, e) => s + (e.transferSize || 0), nav ? nav.transferSize : 0),
+          html: nav ? nav.transferSize : 0, n: res.length + 1,
+          urls: res.map(e => e.name)};
+}"""
+
+WIDE_EQUATIONS_JS = """() => [...document.querySelectorAll('mjx-container[display="true"]')]
+  .filter(c => c.scrollWidth > c.clientWidth + 1
+               || c.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+  .map(c => ({width: c.scrollWidth, column: c.clientWidth,
+              tex: ((c.closest('.math') || c.parentElement).textContent || '').trim().slice(0, 80)}))"""
+
+RAW_TEX_JS = r"""() => {
+  const clone = document.body.cloneNode(true);
+  clone.querySelectorAll('pre, code, kbd, samp, script, style, textarea, mjx-container, mjx-lazy, svg')
+       .forEach(e => e.remove());
+  const found = [];
+  const walker = document.createTreeWalker(clone, NodeFilter.SHOW_TEXT);
+  const tex = /\$|\\\(|\\\)|\\\[|\\\]|\\(?:frac|sqrt|nabla|partial|sum|hat|mathbf|mathrm|left|right|begin|end|cdot|alpha|beta|eta|mu|epsilon|lambda|top|qquad|quad|text)\b/;
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const t = n.textContent, m = t.match(tex);
+    if (m) found.push(t.slice(Math.max(0, m.index - 40), m.index + 40).replace(/\s+/g, ' ').trim());
+  }
+  return found;
+}"""
+
+
+def _open(ctx, url):
+    page = ctx.new_page()
+    page.goto(url, wait_until="load")
+    return page
+
+
+@pytest.mark.parametrize("rel", PAGES)
+def test_page_weight(rel, gzip_site, phone):
+    page = _open(phone, gzip_site + rel)
+    page.evaluate("async () => { if (window.MathJax && MathJax.startup) await MathJax.startup.promise; }")
+    page.wait_for_timeout(300)  # the fonts MathJax asks for once it has typeset what is in view
+    result = page.evaluate(TRANSFER_JS)
+    page.close()
+    transfer = _merge_entry(rel, result)
+    assert not [u for u in result["urls"] if "fontawesome.js" in u], \
+        f"{rel} loads the theme's fontawesome.js (tools/site/gd_perf.py should have removed it)"
+    assert transfer <= PAGE_BUDGET_BYTES, (
+        f"{rel} transfers {transfer / 1e3:.0f} kB on a phone before scrolling (gzip), over the budget of "
+        f"{PAGE_BUDGET_BYTES / 1e3:.0f} kB ({result['n']} requests)")
+
+
+_TRANSFER: dict[str, dict[str, int]] = {}
+
+
+def _merge_entry(rel: str, result: dict) -> int:
+    _TRANSFER[rel] = {"transfer_bytes": result["total"], "html_transfer_bytes": result["html"],
+                      "requests": result["n"]}
+    heaviest = max(_TRANSFER, key=lambda k: _TRANSFER[k]["transfer_bytes"])
+    _merge_report("transfer", {"budget_bytes": PAGE_BUDGET_BYTES, "viewport": PHONE, "gzip": True,
+                               "heaviest": heaviest, "pages": _TRANSFER})
+    return result["total"]
+
+
+@pytest.mark.parametrize("rel", MATH_PAGES)
+def test_equations_fit_on_a_phone(rel, gzip_site, phone):
+    page = _open(phone, gzip_site + rel)
+    typeset = page.evaluate(TYPESET_ALL_JS)
+    wide = page.evaluate(WIDE_EQUATIONS_JS)
+    page.close()
+    assert typeset, f"{rel}: MathJax did not start"
+    assert not wide, (f"{rel}: {len(wide)} display equation(s) wider than a {PHONE['width']} px phone's "
+                      f"column (they scroll sideways): " + "; ".join(
+                          f"{w['width']} px in {w['column']} px: {w['tex']}" for w in wide[:4]))
+
+
+@pytest.mark.parametrize("rel", PAGES)
+def test_no_raw_tex(rel, gzip_site, phone):
+    page = _open(phone, gzip_site + rel)
+    page.evaluate(TYPESET_ALL_JS)
+    raw = page.evaluate(RAW_TEX_JS)
+    page.close()
+    assert not raw, f"{rel}: TeX left as text (the parser gave up on it): {raw[:4]}"
+
+
+def _install_lighthouse() -> Path:
+    """npm ci of the pinned Lighthouse into _vendor/lighthouse, only when missing or out of date."""
+    lock = LIGHTHOUSE_DIR / "package-lock.json"
+    if (LIGHTHOUSE_BIN.exists() and lock.exists()
+            and filecmp.cmp(lock, LIGHTHOUSE_SRC / "package-lock.json", shallow=False)):
+        return LIGHTHOUSE_BIN
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.fail("npm is needed to install the pinned Lighthouse (tools/site/lighthouse)")
+    LIGHTHOUSE_DIR.mkdir(parents=True, exist_ok=True)
+    for name in ("package.json", "package-lock.json"):
+        shutil.copyfile(LIGHTHOUSE_SRC / name, LIGHTHOUSE_DIR / name)
+    subprocess.run([npm, "ci", "--prefix", str(LIGHTHOUSE_DIR), "--no-audit", "--no-fund",
+                    "--ignore-scripts", "--loglevel=error"], check=True, timeout=600)
+    return LIGHTHOUSE_BIN
+
+
+def run_lighthouse(url: str, binary: Path) -> dict:
+    """One Lighthouse run (mobile defaults, simulated throttling); the scores and main metrics."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "report.json"
+        cmd = [str(binary), url, "--quiet", "--output=json", f"--output-path={out}",
+               "--only-categories=performance,accessibility",
+               "--chrome-flags=" + " ".join(FLAGS)]
+        env = dict(os.environ, CHROME_PATH=CHROMIUM)
+        subprocess.run(cmd, check=True, timeout=LIGHTHOUSE_TIMEOUT_S, env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        data = json.loads(out.read_text())
+    audits = data["audits"]
+    metrics = {name: round(audits[name]["numericValue"]) for name in
+               ("first-contentful-paint", "largest-contentful-paint", "total-blocking-time",
+                "speed-index", "total-byte-weight") if name in audits}
+    metrics["cumulative-layout-shift"] = round(audits["cumulative-layout-shift"]["numericValue"], 3)
+    failing = [ref["id"] for ref in data["categories"]["accessibility"]["auditRefs"]
+               if audits.get(ref["id"], {}).get("score") not in (None, 1)]
+    return {"performance": data["categories"]["performance"]["score"],
+            "accessibility": data["categories"]["accessibility"]["score"],
+            "metrics_ms": metrics, "accessibility_failures": failing,
+            "lighthouse": data.get("lighthouseVersion")}
+
+
+_LIGHTHOUSE: dict[str, dict] = {}
+
+
+@pytest.fixture(scope="module")
+def lighthouse():
+    return _install_lighthouse()
+
+
+@pytest.mark.parametrize("rel", LIGHTHOUSE_PAGES)
+def test_lighthouse(rel, gzip_site, lighthouse):
+    if not (SITE / rel).exists():
+        pytest.fail(f"{rel} is not in the site: update LIGHTHOUSE_PAGES")
+    runs = [run_lighthouse(gzip_site + rel, lighthouse)]
+    if runs[0]["performance"] < PERFORMANCE_MIN:  # once more: the score is noisy on a shared machine
+        runs.append(run_lighthouse(gzip_site + rel, lighthouse))
+    best = max(runs, key=lambda r: r["performance"])
+    _LIGHTHOUSE[rel] = {**best, "performance_runs": [r["performance"] for r in runs]}
+    _merge_report("lighthouse", {"form_factor": "mobile (Lighthouse defaults)", "gzip": True,
+                                 "performance_min": PERFORMANCE_MIN, "accessibility_min": ACCESSIBILITY_MIN,
+                                 "pages": _LIGHTHOUSE})
+    assert best["accessibility"] >= ACCESSIBILITY_MIN, (
+        f"{rel}: Lighthouse accessibility {best['accessibility']:.2f}, failing audits {best['accessibility_failures']}")
+    assert best["performance"] >= PERFORMANCE_MIN, (
+        f"{rel}: Lighthouse performance {best['performance']:.2f} (runs {_LIGHTHOUSE[rel]['performance_runs']}) "
+        f"< {PERFORMANCE_MIN}; metrics {best['metrics_ms']}")
