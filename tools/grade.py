@@ -41,7 +41,9 @@ import argparse
 import ast
 import copy
 import csv
+import importlib.util
 import logging
+import multiprocessing
 import os
 import re
 import shutil
@@ -56,8 +58,19 @@ from pathlib import Path
 
 import nbformat
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import student  # noqa: E402  (tools/student.py: the stubs and the tags)
+
+def _load_student():
+    """tools/student.py (the stubs and the tags), loaded by path: tools/ is not put on sys.path."""
+    name = "gd_tools_student"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parent / "student.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+student = _load_student()
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECK_TAG = student.CHECK_TAG
@@ -642,7 +655,9 @@ def grade_folder(folder: Path, labs_dir: Path = ROOT / "labs", out: Path = ROOT 
             results[name] = grade_file(path, name, labs, timeout, notebook_timeout, memory_mb)
             progress.update(results[name])
     else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        # fork (Linux): the workers inherit this module as loaded, whatever its name (3.14 defaults to forkserver)
+        context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
             futures = {pool.submit(_grade_job, (str(p), n, str(labs_dir), timeout, notebook_timeout, memory_mb)): n
                        for p, n in files}
             for fut in as_completed(futures):
