@@ -380,7 +380,7 @@ def execute(planned: Planned, workdir: Path, timeout: int, notebook_timeout: int
 
     cells = planned.nb.cells
     results: list[CellRun | None] = [None] * len(cells)
-    banned: set[int] = set()  # cells that killed or hung a kernel: never run again
+    banned: set[int] = set()  # cells that timed out or killed a kernel: never run again
     deadline = time.monotonic() + notebook_timeout
     env = kernel_env(workdir)
     preexec = _limits(notebook_timeout + 60, memory_mb * 2**20 if memory_mb else None)
@@ -410,8 +410,8 @@ def execute(planned: Planned, workdir: Path, timeout: int, notebook_timeout: int
                         client.execute_cell(cell, i)
                     except CellTimeoutError:
                         results[i] = CellRun("timeout", evalue=str(client.timeout))
+                        banned.add(i)  # a replay in a new kernel skips it rather than wait for it again
                         if not _interrupted(client, wait=min(10, max(5, timeout))):
-                            banned.add(i)
                             restart = True
                             break
                         continue
