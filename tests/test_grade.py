@@ -88,6 +88,8 @@ def test_a_lab_is_recognised_by_metadata_ids_or_name():
     for cell in nb.cells:
         cell.id = nbformat.v4.new_code_cell().id
     assert grade.identify(nb, "alice-Lab2.ipynb", labs) == (labs[second], "file name")
+    assert grade.identify(nb, "untitled.ipynb", labs) == (labs[first], "the functions it defines")
+    nb.cells = [c for c in nb.cells if c.cell_type == "markdown"]
     lab, reason = grade.identify(nb, "essay.ipynb", labs)
     assert lab is None and "not one of the labs" in reason
 

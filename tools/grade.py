@@ -5,7 +5,8 @@ file under ``folder`` (hidden files and folders such as ``.ipynb_checkpoints`` s
 
 1. **Which lab.** The notebook's ``metadata.gdlib.lab`` (written by ``tools/student.py``), else
    the lab whose cell ids it shares most (nbformat 4.5 ids survive Jupyter, so a renamed file is
-   still recognised), else a ``labN`` in the file name. Neither a notebook nor a lab: a row with
+   still recognised), else a ``labN`` in the file name, else the lab whose exercise functions it
+   defines. Neither a notebook nor a lab: a row with
    score 0 and the reason.
 2. **Only the answers.** Each exercise's answer cell is the cell that ``make student`` turned
    into a stub: found by its cell id, else by ``metadata.gdlib.answer``, else as the last cell
@@ -247,6 +248,12 @@ def identify(nb: nbformat.NotebookNode, filename: str, labs: dict[str, Lab]) -> 
         hits = [lab for lab in labs.values() if lab.number == str(int(m.group(1)))]
         if len(hits) == 1:
             return hits[0], "file name"
+    defined = {name for c in nb.cells if c.get("cell_type") == "code" for name in _defined_functions(c.source)}
+    share = {name: sum(set(ex.defines) <= defined for ex in lab.exercises) / len(lab.exercises)
+             for name, lab in labs.items()}
+    best = max(share, key=share.get)
+    if share[best] >= 1 / 2 and list(share.values()).count(share[best]) == 1:
+        return labs[best], "the functions it defines"
     return None, ("not one of the labs (" + ", ".join(labs) + "): no lab's cells or name found in it")
 
 
