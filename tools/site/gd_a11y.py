@@ -76,7 +76,7 @@ def _cell_text_alternative(cell: nodes.Element) -> str | None:
 
 
 def animation_html(raw: str, alt: str | None) -> str:
-    """matplotlib's ``to_jshtml`` markup with a text alternative, a labelled slider and a named group.
+    """matplotlib's ``to_jshtml`` markup with a text alternative, a labelled slider and a named group of controls.
 
     ``alt`` is the animation's description (None: a fallback marked ``data-gd-alt="missing"``).
     """
@@ -90,7 +90,7 @@ def animation_html(raw: str, alt: str | None) -> str:
     esc = html.escape(text, quote=True)
     raw = ANIM_IMG.sub(lambda mm: f'<img id="{mm.group(1)}" alt="{esc}"{mark}>', raw, count=1)
     raw = ANIM_SLIDER.sub(lambda mm: mm.group(1) + f' aria-label="Animation frame (of {frames})"', raw, count=1)
-    raw = raw.replace(ANIM_DIV, f'<div class="animation" role="group" aria-label="Animation: {esc}">', 1)
+    raw = raw.replace(ANIM_DIV, f'<div class="animation" role="group" aria-label="Animation ({frames})">', 1)
     return raw
 
 
