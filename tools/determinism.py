@@ -165,7 +165,7 @@ def compare(runs: list[Run], root: Path = ROOT) -> tuple[list[str], dict]:
         name = str(runs[0].path.relative_to(root))
     except ValueError:
         name = str(runs[0].path)
-    stats = {"cells": 0, "lines": 0, "ignored_cells": 0, "rich": 0, "rich_stable": 0}
+    stats = {"cells": 0, "lines": 0, "ignored_cells": 0, "rich": 0, "rich_stable": 0, "rich_unstable_cells": []}
     failed = [run for run in runs if run.error is not None]
     if failed:
         run = failed[0]
@@ -196,10 +196,12 @@ def compare(runs: list[Run], root: Path = ROOT) -> tuple[list[str], dict]:
         if problems:
             break                                 # the first differing cell is the one to look at
         digests = rich_digests(cell)
+        stable = sum(all(rich_digests(o.cells[idx])[k:k + 1] == [d] for o in runs[1:])
+                     for k, d in enumerate(digests))
         stats["rich"] += len(digests)
-        stats["rich_stable"] += sum(
-            all(k < len(rich_digests(o.cells[idx])) and rich_digests(o.cells[idx])[k] == d for o in runs[1:])
-            for k, d in enumerate(digests))
+        stats["rich_stable"] += stable
+        if stable < len(digests):
+            stats["rich_unstable_cells"].append(idx)
     return problems, stats
 
 
@@ -298,13 +300,14 @@ def main(argv: list[str] | None = None) -> int:
     ignored = sum(s["ignored_cells"] for s in report.values())
     rich = sum(s["rich"] for s in report.values())
     stable = sum(s["rich_stable"] for s in report.values())
+    unstable = [f"{Path(p).name} cell {i}" for p, s in report.items() for i in s["rich_unstable_cells"]]
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"threads": threads, "seconds": round(elapsed, 1),
                                          "problems": problems, "notebooks": report}, indent=1))
     print(f"determinism: compared {lines} output lines of {cells} code cells ({ignored} tagged "
           f"{IGNORE_TAG}, not compared); figures/HTML not compared: {stable} of {rich} identical "
-          f"across runs; {elapsed:.0f} s")
+          f"across runs{' (differing: ' + ', '.join(unstable) + ')' if unstable else ''}; {elapsed:.0f} s")
     if problems:
         print(f"determinism: FAILED, {len(problems)} notebook(s) differ or fail:\n", file=sys.stderr)
         for p in problems:
