@@ -4,7 +4,7 @@ A :class:`Tensor` holds a float64 array ``data`` and, after
 :meth:`Tensor.backward`, the gradient ``grad`` of a scalar output with respect
 to it. Every operation on Tensors builds a new node that remembers its parents,
 the name of its operation and a small *backward* function: given the gradient
-:math:`\\bar y = \\partial L/\\partial y` of the output :math:`y`, it **adds**
+:math:`\\bar y = \\partial \\mathcal L/\\partial y` of the output :math:`y`, it **adds**
 each parent's share :math:`\\bar x \\mathrel{+}= \\bar y\\,\\partial y/\\partial x`
 (the chain rule) to that parent's ``grad``. ``backward()`` visits the nodes in
 reverse topological order, so a node's gradient is complete (all its uses have
@@ -149,7 +149,7 @@ class Tensor:
     data : ndarray of float64
         The value (0-d for a scalar).
     grad : ndarray or None
-        :math:`\\partial L/\\partial\\,\\mathrm{data}` after ``L.backward()``,
+        :math:`\\partial \\mathcal L/\\partial\\,\\mathrm{data}` after ``L.backward()``,
         of ``data``'s shape; ``None`` before. A leaf (a Tensor you created)
         **accumulates** over several ``backward()`` calls, as in PyTorch; set
         ``t.grad = None`` to start again. Inner nodes keep the gradient of the
@@ -173,7 +173,7 @@ class Tensor:
     Notes
     -----
     **Backward rules.** For :math:`y = f(a, b)` and an upstream gradient
-    :math:`\\bar y = \\partial L/\\partial y` (same shape as :math:`y`), each
+    :math:`\\bar y = \\partial \\mathcal L/\\partial y` (same shape as :math:`y`), each
     node adds to its operands' gradients (:math:`\\odot` is the elementwise
     product, sums over broadcast axes are implied):
 
@@ -188,11 +188,11 @@ class Tensor:
     :math:`a^p`            :math:`\\bar a \\mathrel{+}= p\\,a^{p-1} \\odot \\bar y`
     :math:`\\max(0, a)`    :math:`\\bar a \\mathrel{+}= \\mathbb 1[a > 0] \\odot \\bar y`
     :math:`\\tanh a`       :math:`\\bar a \\mathrel{+}= (1 - y^2) \\odot \\bar y`
-    :math:`\\sigma(a)`     :math:`\\bar a \\mathrel{+}= y (1 - y) \\odot \\bar y`
+    ``sigmoid(a)``         :math:`\\bar a \\mathrel{+}= y (1 - y) \\odot \\bar y`
     :math:`e^a`            :math:`\\bar a \\mathrel{+}= y \\odot \\bar y`
     :math:`\\log a`        :math:`\\bar a \\mathrel{+}= \\bar y / a`
-    :math:`\\sum_k a_k`    :math:`\\bar a_k \\mathrel{+}= \\bar y` (copied along the summed axes)
-    :math:`\\max_k a_k`    :math:`\\bar y` to the maximal entries, split equally among ties
+    :math:`\\sum_i a_i`    :math:`\\bar a_i \\mathrel{+}= \\bar y` (copied along the summed axes)
+    :math:`\\max_i a_i`    :math:`\\bar y` to the maximal entries, split equally among ties
     ``a[idx]``             :math:`\\bar y` scattered (added) back into ``idx``
     =====================  ===========================================================
 
@@ -442,7 +442,9 @@ class Tensor:
         return self._unary(y, "tanh", lambda: 1.0 - y * y)
 
     def sigmoid(self):
-        """:math:`\\sigma(x) = 1/(1 + e^{-x})`, computed without overflow; derivative :math:`\\sigma(1-\\sigma)`.
+        """:math:`\\operatorname{sigmoid}(x) = 1/(1 + e^{-x})`, computed without overflow.
+
+        Its derivative is :math:`\\operatorname{sigmoid}(x)\\,(1 - \\operatorname{sigmoid}(x))`.
 
         Notes
         -----

@@ -54,9 +54,9 @@ def spiral(n_per_class=100, n_classes=3, noise=0.2, seed=0):
 
     Notes
     -----
-    Arm :math:`k` has radius :math:`r = \\mathrm{linspace}(0, 1, N)` and angle
-    :math:`\\theta = \\mathrm{linspace}(4k, 4(k+1), N) + \\sigma\\,\\varepsilon`,
-    :math:`\\varepsilon \\sim \\mathcal N(0, 1)`, and points
+    Arm :math:`j` has radius :math:`r = \\mathrm{linspace}(0, 1, N)` and angle
+    :math:`\\theta = \\mathrm{linspace}(4j, 4(j+1), N) + \\sigma\\,\\xi`,
+    :math:`\\xi \\sim \\mathcal N(0, 1)`, and points
     :math:`(r \\sin\\theta,\\ r\\cos\\theta)`. A linear classifier reaches about
     50 % on three arms; a one-hidden-layer ReLU network about 98 %.
 
@@ -119,7 +119,7 @@ def blobs(n_per_class=100, n_classes=3, std=1.0, centers=None, n_features=2, see
 
     Notes
     -----
-    Class :math:`k` is :math:`x \\sim \\mathcal N(c_k, \\sigma^2 I)`.
+    Class :math:`j` is :math:`x \\sim \\mathcal N(\\bar x_j, \\sigma^2 I)` (centre :math:`\\bar x_j`).
 
     Like scikit-learn's ``make_blobs`` (``cluster_std=std``), but with a count per
     class instead of in total, default centers on a circle instead of drawn at random
@@ -203,7 +203,7 @@ def moons(n_per_class=100, noise=0.1, seed=0):
 
 
 def linear_regression(n_samples=100, n_features=1, noise=0.1, w=None, b=0.0, seed=0, return_coef=False):
-    """Noisy linear data :math:`y = X w + b + \\sigma\\varepsilon`.
+    """Noisy linear data :math:`y = X w + b + \\sigma\\xi`, :math:`\\xi \\sim \\mathcal N(0, I)`.
 
     Parameters
     ----------

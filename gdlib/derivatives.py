@@ -185,10 +185,10 @@ def partial_derivative(f: Callable, x, i, h: float = 1e-5, method: str = "centra
     central error is :math:`O(h^2)` because the even terms cancel.
 
     Round-off: each evaluation of ``f`` carries a relative error of about machine
-    epsilon :math:`\varepsilon \approx 2.2 \times 10^{-16}`, which the division by
-    :math:`h` amplifies to about :math:`\varepsilon |f| / h`. The total error is
-    therefore smallest near :math:`h \approx \sqrt{\varepsilon} \approx 10^{-8}` for
-    one-sided and :math:`h \approx \varepsilon^{1/3} \approx 10^{-5}` for central
+    epsilon :math:`\varepsilon_{\text{mach}} \approx 2.2 \times 10^{-16}`, which the division by
+    :math:`h` amplifies to about :math:`\varepsilon_{\text{mach}} |f| / h`. The total error is
+    therefore smallest near :math:`h \approx \sqrt{\varepsilon_{\text{mach}}} \approx 10^{-8}` for
+    one-sided and :math:`h \approx \varepsilon_{\text{mach}}^{1/3} \approx 10^{-5}` for central
     differences (hence the default), and grows again for smaller ``h``.
 
     References
@@ -245,15 +245,15 @@ def numerical_gradient(f: Callable, x, h: float = 1e-5, method: str = "central")
 
     Notes
     -----
-    Coordinate :math:`k` uses :math:`D_h f(x)_k` with the chosen quotient, so the
+    Coordinate :math:`i` uses :math:`D_h f(x)_i` with the chosen quotient, so the
     error is :math:`O(h)` for forward/backward and :math:`O(h^2)` for central
-    differences, plus a round-off term of about :math:`\varepsilon |f(x)| / h`.
+    differences, plus a round-off term of about :math:`\varepsilon_{\text{mach}} |f(x)| / h`.
     Cost: :math:`2n` evaluations of ``f`` (central) or :math:`n + 1` (one-sided),
     which is why training uses analytic gradients and this only checks them.
 
     ``scipy.optimize.approx_fprime(x, f)`` computes the same for a 1-D ``x`` but
     with *forward* differences (``method="forward"`` here) and a step of
-    :math:`\sqrt{\varepsilon}` by default; this function defaults to central
+    :math:`\sqrt{\varepsilon_{\text{mach}}}` by default; this function defaults to central
     differences and accepts ``x`` of any shape.
 
     References
@@ -317,11 +317,11 @@ def directional_derivative(f: Callable, x, direction, h: float = 1e-5, normalize
     -----
     .. math::
 
-        D_u f(x) = \lim_{t \to 0} \frac{f(x + t u) - f(x)}{t} = \nabla f(x) \cdot u
+        D_u f(x) = \lim_{\tau \to 0} \frac{f(x + \tau u) - f(x)}{\tau} = \nabla f(x) \cdot u
         \approx \frac{f(x + h u) - f(x - h u)}{2h},
 
     a central difference along :math:`u` with error :math:`O(h^2)` (and round-off of
-    about :math:`\varepsilon |f| / h`). It costs two evaluations of ``f``, whatever
+    about :math:`\varepsilon_{\text{mach}} |f| / h`). It costs two evaluations of ``f``, whatever
     the dimension. Among unit vectors, :math:`u = \nabla f / \|\nabla f\|` maximises
     it (Cauchy-Schwarz): the gradient points uphill fastest.
 
@@ -361,7 +361,7 @@ def numerical_hessian(f: Callable, x, h: float = 1e-4) -> np.ndarray:
         The point (never modified).
     h : float, default 1e-4
         Step, finite and > 0. Larger than for gradients because the round-off now
-        grows like :math:`\varepsilon |f| / h^2`.
+        grows like :math:`\varepsilon_{\text{mach}} |f| / h^2`.
 
     Returns
     -------
@@ -387,7 +387,8 @@ def numerical_hessian(f: Callable, x, h: float = 1e-4) -> np.ndarray:
                         - f(x - h e_i + h e_j) + f(x - h e_i - h e_j)}{4 h^2},
 
     both with truncation error :math:`O(h^2)` and round-off of about
-    :math:`\varepsilon |f| / h^2` (so ``h`` near :math:`\varepsilon^{1/4} \approx 10^{-4}`).
+    :math:`\varepsilon_{\text{mach}} |f| / h^2` (so ``h`` near
+    :math:`\varepsilon_{\text{mach}}^{1/4} \approx 10^{-4}`).
     Only :math:`j > i` is computed and mirrored, so the result is exactly symmetric,
     as the Hessian of a :math:`C^2` function is (Schwarz's theorem).
     Cost: about :math:`2 n^2` evaluations of ``f``.

@@ -15,11 +15,11 @@ carry a factor :math:`1/N`.
 L2 regularisation (optional ``reg`` and ``W`` arguments of the SVM and
 softmax losses) follows the convention
 
-.. math:: R(W) = \\tfrac12\\,\\lambda \\sum_{k,l} W_{kl}^2, \\qquad
-          \\frac{\\partial R}{\\partial W} = \\lambda W,
+.. math:: R(W) = \\tfrac12\\,\\alpha \\sum W^2, \\qquad
+          \\frac{\\partial R}{\\partial W} = \\alpha W,
 
-where :math:`\\lambda` is ``reg``. (CS231n's assignments write
-:math:`\\lambda \\sum W^2` with gradient :math:`2\\lambda W`; the two differ only in
+where :math:`\\alpha` is ``reg`` and the sum runs over every entry. (CS231n's assignments
+compute ``reg * np.sum(W * W)``, with gradient ``2 * reg * W``; the two differ only in
 what a given ``reg`` means: our ``reg`` is twice theirs.) The numpy forms add
 :math:`R(W)` to the returned loss, but ``grad`` stays the gradient with respect
 to the scores, which :math:`R` does not depend on; add ``reg * W`` to your
@@ -162,11 +162,11 @@ def softmax(scores):
 
     Notes
     -----
-    .. math:: \\mathrm{softmax}(s)_j = \\frac{e^{s_j}}{\\sum_k e^{s_k}}
-              = \\frac{e^{s_j - m}}{\\sum_k e^{s_k - m}}, \\quad m = \\max_k s_k.
+    .. math:: \\mathrm{softmax}(s)_j = \\frac{e^{s_j}}{\\sum_l e^{s_l}}
+              = \\frac{e^{s_j - s_{\\max}}}{\\sum_l e^{s_l - s_{\\max}}}, \\quad s_{\\max} = \\max_l s_l.
 
     Subtracting the row maximum changes nothing mathematically but keeps every
-    exponent :math:`\\le 0`, so :math:`e^{s_j - m} \\in (0, 1]` never overflows
+    exponent :math:`\\le 0`, so :math:`e^{s_j - s_{\\max}} \\in (0, 1]` never overflows
     (``exp(1000)`` is ``inf`` in float64) and the denominator is at least 1.
 
     Same values as ``scipy.special.softmax(scores, axis=-1)`` and
@@ -191,14 +191,14 @@ def softmax(scores):
 
 
 def l2_penalty(W, reg):
-    """L2 penalty :math:`\\tfrac12\\lambda\\sum W^2` and its gradient :math:`\\lambda W`.
+    """L2 penalty :math:`\\tfrac12\\alpha\\sum W^2` and its gradient :math:`\\alpha W`.
 
     Parameters
     ----------
     W : ndarray or list of ndarray
         Weights (a list sums the penalty over all arrays).
     reg : float
-        Regularisation strength :math:`\\lambda \\ge 0`.
+        Regularisation strength :math:`\\alpha \\ge 0`.
 
     Returns
     -------
@@ -215,7 +215,7 @@ def l2_penalty(W, reg):
 
     Notes
     -----
-    :math:`R(W) = \\tfrac12\\lambda\\sum_{k,l} W_{kl}^2`, so :math:`\\partial R/\\partial W = \\lambda W`.
+    :math:`R(W) = \\tfrac12\\alpha\\sum W^2`, so :math:`\\partial R/\\partial W = \\alpha W`.
     With plain gradient descent this is ``torch.optim.SGD``'s ``weight_decay=reg``
     (which adds ``reg * W`` to the gradient). CS231n's ``reg * np.sum(W * W)``
     (gradient ``2 * reg * W``) is ``l2_penalty(W, 2 * reg)``.
@@ -248,9 +248,10 @@ def mse_loss(pred, target):
     Returns
     -------
     loss : float
-        :math:`L = \\frac1M \\sum_i (p_i - t_i)^2`, :math:`M` the number of elements.
+        :math:`\\mathcal L = \\frac1{|p|} \\sum_i (p_i - y_i)^2`, :math:`|p|` the number of
+        elements, :math:`y` the targets.
     grad : ndarray
-        :math:`\\partial L / \\partial p_i = \\frac2M (p_i - t_i)`.
+        :math:`\\partial \\mathcal L / \\partial p_i = \\frac{2}{|p|} (p_i - y_i)`.
 
     Raises
     ------
@@ -292,7 +293,7 @@ def svm_loss(scores, y, delta=1.0, reg=0.0, W=None):
     delta : float, default 1.0
         Margin :math:`\\Delta > 0`.
     reg : float, default 0.0
-        L2 strength :math:`\\lambda`; adds :math:`\\tfrac12\\lambda\\sum W^2` (see the module notes).
+        L2 strength :math:`\\alpha`; adds :math:`\\tfrac12\\alpha\\sum W^2` (see the module notes).
     W : ndarray or list of ndarray, optional
         Weights to penalise; required when ``reg > 0``.
 
@@ -300,7 +301,7 @@ def svm_loss(scores, y, delta=1.0, reg=0.0, W=None):
     -------
     loss : float
     grad : ndarray of shape (N, C)
-        :math:`\\partial L / \\partial s` (the penalty does not depend on the scores).
+        :math:`\\partial \\mathcal L / \\partial s` (the penalty does not depend on the scores).
 
     Raises
     ------
@@ -311,26 +312,26 @@ def svm_loss(scores, y, delta=1.0, reg=0.0, W=None):
 
     Notes
     -----
-    With margins :math:`m_{ij} = s_{ij} - s_{i y_i} + \\Delta` for :math:`j \\ne y_i`,
+    With the hinge arguments :math:`a_{ij} = s_{ij} - s_{i y_i} + \\Delta` for :math:`j \\ne y_i`,
 
-    .. math:: L = \\frac1N \\sum_i \\sum_{j \\ne y_i} \\max(0, m_{ij}).
+    .. math:: \\mathcal L = \\frac1N \\sum_i \\sum_{j \\ne y_i} \\max(0, a_{ij}).
 
     Derivation of the gradient (the "fixed" one: the division by :math:`N`
     applies to every entry, including the correct class). Each term
-    :math:`\\max(0, m_{ij})` has derivative :math:`\\mathbb 1[m_{ij} > 0]` with respect
-    to :math:`m_{ij}`, and :math:`m_{ij}` depends on :math:`s_{ij}` with coefficient
+    :math:`\\max(0, a_{ij})` has derivative :math:`\\mathbb 1[a_{ij} > 0]` with respect
+    to :math:`a_{ij}`, and :math:`a_{ij}` depends on :math:`s_{ij}` with coefficient
     :math:`+1` and on :math:`s_{iy_i}` with coefficient :math:`-1`. Summing over
     the terms of sample :math:`i`:
 
     .. math::
-        \\frac{\\partial L}{\\partial s_{ij}} = \\frac1N\\,\\mathbb 1[m_{ij} > 0]
+        \\frac{\\partial \\mathcal L}{\\partial s_{ij}} = \\frac1N\\,\\mathbb 1[a_{ij} > 0]
         \\quad (j \\ne y_i), \\qquad
-        \\frac{\\partial L}{\\partial s_{iy_i}} = -\\frac1N \\sum_{j \\ne y_i}\\mathbb 1[m_{ij} > 0].
+        \\frac{\\partial \\mathcal L}{\\partial s_{iy_i}} = -\\frac1N \\sum_{j \\ne y_i}\\mathbb 1[a_{ij} > 0].
 
     So the correct class receives minus the *count* of violating classes. At a
-    kink (:math:`m_{ij} = 0` exactly) the loss is not differentiable; we use the
+    kink (:math:`a_{ij} = 0` exactly) the loss is not differentiable; we use the
     subgradient 0 there (strict inequality). Through :math:`s = XW` this gives
-    CS231n's :math:`dW = X^\\top\\,\\partial L/\\partial s`.
+    CS231n's :math:`dW = X^\\top\\,\\partial \\mathcal L/\\partial s`.
 
     ``torch.nn.MultiMarginLoss(p=1, margin=delta)`` uses the same hinge terms but
     also divides each sample's sum by the number of classes :math:`C`: its loss
@@ -381,7 +382,7 @@ def softmax_cross_entropy(scores, y, reg=0.0, W=None):
     y : array_like of int, shape (N,)
         Correct classes, in ``[0, C)``.
     reg : float, default 0.0
-        L2 strength :math:`\\lambda`; adds :math:`\\tfrac12\\lambda\\sum W^2` (see the module notes).
+        L2 strength :math:`\\alpha`; adds :math:`\\tfrac12\\alpha\\sum W^2` (see the module notes).
     W : ndarray or list of ndarray, optional
         Weights to penalise; required when ``reg > 0``.
 
@@ -401,14 +402,14 @@ def softmax_cross_entropy(scores, y, reg=0.0, W=None):
     Notes
     -----
     .. math::
-        L = -\\frac1N \\sum_i \\log \\frac{e^{s_{iy_i}}}{\\sum_j e^{s_{ij}}}
-          = \\frac1N \\sum_i \\Big( \\log\\sum_j e^{s_{ij} - m_i} - (s_{iy_i} - m_i) \\Big),
-        \\quad m_i = \\max_j s_{ij}.
+        \\mathcal L = -\\frac1N \\sum_i \\log \\frac{e^{s_{iy_i}}}{\\sum_j e^{s_{ij}}}
+          = \\frac1N \\sum_i \\Big( \\log\\sum_j e^{s_{ij} - s_i^{\\max}} - (s_{iy_i} - s_i^{\\max}) \\Big),
+        \\quad s_i^{\\max} = \\max_j s_{ij}.
 
     The shifted log-sum-exp never overflows (every exponent is :math:`\\le 0`,
     the sum is :math:`\\ge 1`), so scores of :math:`\\pm 1000` give a finite
     loss and no warning. Differentiating,
-    :math:`\\partial L/\\partial s_{ij} = (p_{ij} - \\mathbb 1[j = y_i]) / N` with
+    :math:`\\partial \\mathcal L/\\partial s_{ij} = (p_{ij} - \\mathbb 1[j = y_i]) / N` with
     :math:`p_i = \\mathrm{softmax}(s_i)`.
 
     Equals ``torch.nn.functional.cross_entropy(scores, y)`` with its default
@@ -510,7 +511,7 @@ def tensor_mse_loss(pred, target):
     Returns
     -------
     Tensor
-        The scalar :math:`\\frac1M\\sum_i (p_i - t_i)^2`.
+        The scalar :math:`\\frac1{|p|}\\sum_i (p_i - y_i)^2`.
 
     Raises
     ------
@@ -562,9 +563,9 @@ def tensor_svm_loss(scores, y, delta=1.0, reg=0.0, W=None):
     Notes
     -----
     Built from elementwise operations only: with the constant one-hot matrix
-    :math:`Y`, the correct scores are :math:`c = (s \\odot Y)\\mathbf 1`, and
+    :math:`Y`, the correct scores are :math:`s_{iy_i} = \\big((s \\odot Y)\\mathbf 1\\big)_i`, and
 
-    .. math:: L = \\frac1N \\sum_{ij} (1 - Y_{ij})\\,\\mathrm{relu}(s_{ij} - c_i + \\Delta).
+    .. math:: \\mathcal L = \\frac1N \\sum_{ij} (1 - Y_{ij})\\,\\mathrm{relu}(s_{ij} - s_{iy_i} + \\Delta).
 
     The mask :math:`1 - Y` removes the :math:`j = y_i` terms (each would add
     :math:`\\Delta`). Backpropagating through this graph reproduces the
@@ -618,15 +619,15 @@ def tensor_softmax_cross_entropy(scores, y, reg=0.0, W=None):
     -----
     One fused graph node (``softmax_ce``): the forward pass is the shifted
     log-sum-exp of :func:`softmax_cross_entropy`, the backward pass its closed
-    form :math:`\\bar s = \\bar L\\,(p - Y)/N`. The same loss written with
+    form :math:`\\bar s = \\bar{\\mathcal L}\\,(p - Y)/N`. The same loss written with
     elementwise Tensor operations,
 
-    .. math:: L = \\frac1N \\sum_i \\Big( \\log \\sum_j e^{z_{ij}} - \\sum_j Y_{ij} z_{ij} \\Big),
-              \\quad z = s - m,
+    .. math:: \\mathcal L = \\frac1N \\sum_i \\Big( \\log \\sum_j e^{s_{ij} - s_i^{\\max}}
+              - \\sum_j Y_{ij} (s_{ij} - s_i^{\\max}) \\Big),
 
-    with the one-hot matrix :math:`Y` and the row maxima :math:`m` taken as
-    constants (log-sum-exp satisfies :math:`\\mathrm{lse}(s) = \\mathrm{lse}(s - m) + m`
-    for **any** constant :math:`m`), gives the same value and gradient through
+    with the one-hot matrix :math:`Y` and the row maxima :math:`s_i^{\\max}` taken as
+    constants (log-sum-exp satisfies :math:`\\mathrm{lse}(s) = \\mathrm{lse}(s - b) + b`
+    for **any** constant :math:`b`), gives the same value and gradient through
     ``exp``, ``sum``, ``log`` and ``*`` nodes (the tests check it); the
     fused node does it in two Python calls instead of about ten.
 

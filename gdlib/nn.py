@@ -97,7 +97,7 @@ class Linear(Module):
     n_in, n_out : int
         Input and output sizes.
     init : {"he", "xavier"} or float, default "he"
-        Weight initialisation. ``"he"``: :math:`W_{kl} \\sim \\mathcal N(0, 2/n_{in})`;
+        Weight initialisation. ``"he"``: :math:`W_{ij} \\sim \\mathcal N(0, 2/n_{in})`;
         ``"xavier"`` (Glorot normal): :math:`\\mathcal N(0, 2/(n_{in}+n_{out}))`;
         a positive float :math:`\\sigma`: :math:`\\mathcal N(0, \\sigma^2)` (CS231n's
         ``0.01 * randn``). Biases start at 0.
@@ -277,7 +277,7 @@ class Tanh(Module):
 
 
 class Sigmoid(Module):
-    """Elementwise :math:`\\sigma(x) = 1 / (1 + e^{-x})`.
+    """Elementwise :math:`\\operatorname{sigmoid}(x) = 1 / (1 + e^{-x})`.
 
     Examples
     --------

@@ -121,7 +121,7 @@ def draw_graph(tensor, ax=None):
     one layer right of its deepest operand, each input just left of the
     first operation using it, the output on the far right. Each wire carries
     the value of the node it leaves (above, green) and
-    :math:`\\partial L/\\partial(\\text{that node})` (below, red), so reading
+    :math:`\\partial \\mathcal L/\\partial(\\text{that node})` (below, red), so reading
     the red numbers from right to left replays the backward pass. Arrays are
     shown by their shape, e.g. ``[32×10]``. Constants (numbers and arrays
     mixed with Tensors) are not nodes and do not appear.
