@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from numbers import Real
 from typing import Callable
 
 import numpy as np
 
+from ._validation import check_bool, check_real, check_real_array
 from .optim._base import Optimizer
 
 __all__ = ["Trajectory", "minimize"]
@@ -108,9 +108,13 @@ def minimize(f, x0, optimizer: Optimizer, max_steps: int = 1000, tol: float = 1e
     Raises
     ------
     TypeError
-        If ``f`` has no gradient and ``grad`` is not given, or ``optimizer`` is not an Optimizer.
+        If ``f`` has no gradient and ``grad`` is not given, ``grad`` is not callable, ``optimizer``
+        is not an Optimizer, ``x0`` holds anything but real numbers (strings, ``None``, complex,
+        booleans, ragged lists), ``tol``/``divergence_factor`` are not real numbers or
+        ``record_state`` is not a bool.
     ValueError
-        For a negative ``max_steps`` or ``tol``, a ``divergence_factor <= 1``, or a non-finite
+        For a negative ``max_steps`` or ``tol``, a ``divergence_factor <= 1`` or infinite, an
+        ``x0`` that is not a point of ``f``'s dimension (shape ``(f.dim,)``), or a non-finite
         ``x0`` or ``f(x0)``.
 
     Examples
@@ -128,16 +132,28 @@ def minimize(f, x0, optimizer: Optimizer, max_steps: int = 1000, tol: float = 1e
         grad = getattr(f, "grad", None)
         if not callable(grad):
             raise TypeError(f"Invalid f: {type(f).__name__} has no grad method; pass grad=")
+    elif not callable(grad):
+        raise TypeError(f"Invalid grad: {grad!r} (must be a callable x -> gradient)")
+    if not callable(f):
+        raise TypeError(f"Invalid f: {f!r} (must be a TestFunction or a callable x -> value)")
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"Invalid optimizer: {type(optimizer).__name__} (must be a gdlib.optim optimizer)")
     if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps < 0:
         raise ValueError(f"Invalid max_steps: {max_steps!r} (must be an integer >= 0)")
-    if not isinstance(tol, Real) or not tol >= 0:
-        raise ValueError(f"Invalid tol: {tol!r} (must be >= 0)")
-    if not isinstance(divergence_factor, Real) or not divergence_factor > 1:
+    tol = check_real(tol, "tol", nonnegative=True)
+    divergence_factor = check_real(divergence_factor, "divergence_factor")
+    if not divergence_factor > 1:
         raise ValueError(f"Invalid divergence_factor: {divergence_factor!r} (must be > 1)")
+    record_state = check_bool(record_state, "record_state")
 
-    x = np.array(x0, dtype=float).ravel()
+    x = check_real_array(x0, "x0")
+    if x.ndim > 1:
+        raise ValueError(f"Invalid x0: shape {x.shape} (must be a point, shape (n,))")
+    x = np.array(x, dtype=float).ravel()        # a copy: x0 itself is never modified
+    dim = getattr(f, "dim", None)
+    if isinstance(dim, (int, np.integer)) and x.size != dim:
+        raise ValueError(f"Invalid x0: {x.size} coordinates for a {dim}-dimensional f "
+                         f"(must have shape ({dim},))")
     if not np.all(np.isfinite(x)):
         raise ValueError(f"Invalid x0: {x0!r} (must be finite)")
     xs, values, gnorms, rates = [], [], [], []

@@ -312,10 +312,6 @@ table("runner.minimize",
       max_steps=fam(NOT_INT, negative=-1), tol=NONNEG, divergence_factor=POSITIVE,
       grad={"str": "grad", "int": 3})
 
-# runner.py is not this suite's author's to change (another engineer is adding a hook there): these
-# cases fail today and are reported; strict, so the day they are fixed the mark must go.
-RUNNER_UNFIXED = {"x0=complex", "x0=str", "x0=ragged", "x0=string", "x0=wrong_dim", "tol=bool", "tol=inf",
-                  "divergence_factor=inf", "grad=str", "grad=int"}
 
 # --------------------------------------------------------------------------- autograd
 A = gd.autograd
@@ -615,10 +611,7 @@ def _watched(fn, args, kwargs):
 
 def _params(cases):
     for c in cases:
-        marks = []
-        if c.target == "runner.minimize" and c.label in RUNNER_UNFIXED:
-            marks = [pytest.mark.xfail(strict=True, reason="runner.minimize accepts or misnames it (reported)")]
-        yield pytest.param(c, id=c.id, marks=marks)
+        yield pytest.param(c, id=c.id)
 
 
 @pytest.fixture(scope="module")
@@ -911,9 +904,7 @@ STUDENT_FAILURES = (C.CheckFailed, D.GradientCheckError)
 
 def _sweep_params():
     for target in sorted(t for t, b in BASES.items() if b is not None):
-        marks = [pytest.mark.xfail(strict=True, reason="runner.minimize: x0 junk meets float() (reported)")] \
-            if target == "runner.minimize" else []
-        yield pytest.param(target, id=target, marks=marks)
+        yield pytest.param(target, id=target)
 
 
 @pytest.mark.parametrize("target", list(_sweep_params()))
