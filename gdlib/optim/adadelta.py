@@ -23,7 +23,7 @@ class Adadelta(Optimizer):
     learning_rate : float or callable, default 1.0
         :math:`\eta > 0` scaling the step (the paper has none, i.e. 1), or a schedule.
     decay_rate : float, default 0.9
-        :math:`\rho \in [0, 1)`, the decay of both running averages (torch's ``rho``).
+        :math:`\beta \in [0, 1)`, the decay of both running averages (torch's ``rho``).
     eps : float, default 1e-6
         :math:`\epsilon > 0`, added *inside* both square roots.
 
@@ -34,23 +34,23 @@ class Adadelta(Optimizer):
 
     Notes
     -----
-    With :math:`c_0 = u_0 = 0` (``state[i]["cache"]`` holds :math:`c`,
-    ``state[i]["delta_cache"]`` holds :math:`u`):
+    With :math:`c_0 = d_0 = 0` (``state[i]["cache"]`` holds :math:`c`,
+    ``state[i]["delta_cache"]`` holds :math:`d`):
 
     .. math::
 
-        c_t &= \rho\, c_{t-1} + (1-\rho)\, g_t^2, \qquad
-        \Delta_t = \frac{\sqrt{u_{t-1} + \epsilon}}{\sqrt{c_t + \epsilon}}\, g_t, \\
-        u_t &= \rho\, u_{t-1} + (1-\rho)\, \Delta_t^2, \qquad
-        x_t = x_{t-1} - \eta_t \Delta_t .
+        c_t &= \beta\, c_{t-1} + (1-\beta)\, g_t^2, \qquad
+        \Delta x_t = -\frac{\sqrt{d_{t-1} + \epsilon}}{\sqrt{c_t + \epsilon}}\, g_t, \\
+        d_t &= \beta\, d_{t-1} + (1-\beta)\, (\Delta x_t)^2, \qquad
+        x_t = x_{t-1} + \eta_{t-1} \Delta x_t .
 
     **The units argument.** In SGD, Adagrad or RMSProp the step :math:`\eta g/\sqrt{c}` has
     the units of :math:`\eta` (the gradient's units cancel), not those of :math:`x`. Zeiler
     points out that a Newton step :math:`H^{-1} g` has the units of :math:`x`, and that
     :math:`\Delta x / g \approx H^{-1}`; replacing :math:`\eta` by the RMS of the past steps,
-    :math:`\sqrt{u_{t-1}+\epsilon}`, makes the update carry the units of :math:`x` and removes
-    the learning rate. The first steps are of size about :math:`\sqrt{\epsilon}` (``u`` starts
-    at 0): Adadelta starts slowly and accelerates as ``u`` grows.
+    :math:`\sqrt{d_{t-1}+\epsilon}`, makes the update carry the units of :math:`x` and removes
+    the learning rate. The first steps are of size about :math:`\sqrt{\epsilon}` (:math:`d` starts
+    at 0): Adadelta starts slowly and accelerates as :math:`d` grows.
 
     **torch.optim and optax.** ``torch.optim.Adadelta(lr, rho=decay_rate, eps)`` is exactly
     these lines (same defaults, ``lr`` multiplying the step; ``delta_cache`` is its

@@ -37,17 +37,18 @@ class Adam(Optimizer):
 
     Notes
     -----
-    With :math:`m_0 = v_0 = 0` and :math:`t = 1, 2, \dots` counting this array's updates:
+    With :math:`m_0 = c_0 = 0` and :math:`t = 1, 2, \dots` counting this array's updates:
 
     .. math::
 
         m_t &= \beta_1 m_{t-1} + (1-\beta_1) g_t, \qquad
-        v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2, \\
-        \hat m_t &= \frac{m_t}{1-\beta_1^t}, \qquad \hat v_t = \frac{v_t}{1-\beta_2^t}, \qquad
-        x_t = x_{t-1} - \eta_t \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}.
+        c_t = \beta_2 c_{t-1} + (1-\beta_2) g_t^2, \\
+        \hat m_t &= \frac{m_t}{1-\beta_1^t}, \qquad \hat c_t = \frac{c_t}{1-\beta_2^t}, \qquad
+        x_t = x_{t-1} - \eta_{t-1} \frac{\hat m_t}{\sqrt{\hat c_t} + \epsilon}.
 
-    ``state[i]`` holds ``"m"``, ``"v"`` (the *uncorrected* running moments) and ``"t"``. The
-    corrections undo the bias of starting the averages at zero:
+    ``state[i]`` holds ``"m"``, ``"v"`` (the *uncorrected* running moments :math:`m_t` and
+    :math:`c_t`: the paper's and torch's :math:`v_t`, written :math:`c_t` in the course, where
+    :math:`v` is momentum's velocity) and ``"t"``. The corrections undo the bias of starting the averages at zero:
     :math:`\mathbb E[m_t] = (1-\beta_1^t)\,\mathbb E[g]` for a stationary gradient.
 
     **Pitfall.** Writing the correction in place, ``m /= 1 - beta1**t``, corrupts the running
@@ -55,7 +56,7 @@ class Adam(Optimizer):
     ``m_hat``, ``v_hat`` are separate arrays (here: folded into the step size, below).
 
     **Implementation.** The step computes
-    :math:`x \mathrel{-}= \frac{\eta\sqrt{1-\beta_2^t}}{1-\beta_1^t}\, m / (\sqrt{v} + \epsilon\sqrt{1-\beta_2^t})`,
+    :math:`x \mathrel{-}= \frac{\eta\sqrt{1-\beta_2^t}}{1-\beta_1^t}\, m / (\sqrt{c} + \epsilon\sqrt{1-\beta_2^t})`,
     algebraically the lines above (multiply the fraction through by :math:`\sqrt{1-\beta_2^t}`),
     in place in one preallocated buffer; it never writes a corrected value back into ``m`` or
     ``v``. ``torch.optim.Adam`` folds the corrections the same way.
@@ -63,7 +64,7 @@ class Adam(Optimizer):
     **torch.optim and optax.** ``torch.optim.Adam(lr, betas=(beta1, beta2), eps)`` is the same
     rule with ``eps`` outside the root (same defaults); ``optax.adam`` also puts ``eps``
     outside (and has an ``eps_root`` inside, default 0). Keras's ``epsilon`` is the paper's
-    "epsilon hat", added to :math:`\sqrt{v_t}` without the :math:`\sqrt{1-\beta_2^t}` scaling.
+    "epsilon hat", added to :math:`\sqrt{c_t}` without the :math:`\sqrt{1-\beta_2^t}` scaling.
 
     References
     ----------
@@ -131,7 +132,7 @@ class AdamW(Adam):
     beta1, beta2 : float, default 0.9, 0.999
     eps : float, default 1e-8
     weight_decay : float, default 1e-2
-        :math:`\lambda \ge 0`.
+        :math:`\alpha \ge 0`.
 
     Raises
     ------
@@ -140,17 +141,17 @@ class AdamW(Adam):
 
     Notes
     -----
-    .. math:: x_t = (1 - \eta_t \lambda)\, x_{t-1} - \eta_t \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}
+    .. math:: x_t = (1 - \eta_{t-1} \alpha)\, x_{t-1} - \eta_{t-1} \frac{\hat m_t}{\sqrt{\hat c_t} + \epsilon}
 
-    Adding :math:`\lambda x` to the gradient (L2 regularisation) would pass the decay through
+    Adding :math:`\alpha x` to the gradient (L2 regularisation) would pass the decay through
     Adam's per-coordinate scaling, so coordinates with large gradients would be decayed less;
     decoupling applies the same relative decay to every weight.
 
-    **torch.optim and optax.** ``torch.optim.AdamW`` multiplies by :math:`1-\eta_t\lambda`
-    before the Adam step, as here; ``optax.adamw`` adds :math:`\lambda x` to the Adam direction
-    and scales both by :math:`-\eta_t`, the same update. The paper multiplies :math:`\lambda`
-    by a schedule multiplier rather than by :math:`\eta_t`; with a constant rate these agree up
-    to the choice of :math:`\lambda`.
+    **torch.optim and optax.** ``torch.optim.AdamW`` multiplies by :math:`1-\eta_{t-1}\alpha`
+    before the Adam step, as here; ``optax.adamw`` adds :math:`\alpha x` to the Adam direction
+    and scales both by :math:`-\eta_{t-1}`, the same update. The paper multiplies :math:`\alpha`
+    by a schedule multiplier rather than by :math:`\eta_{t-1}`; with a constant rate these agree up
+    to the choice of :math:`\alpha`.
 
     References
     ----------
@@ -199,23 +200,23 @@ class AMSGrad(Adam):
 
     Notes
     -----
-    Adam's effective step :math:`\eta/\sqrt{\hat v_t}` can grow when a large, rare gradient is
+    Adam's effective step :math:`\eta/\sqrt{\hat c_t}` can grow when a large, rare gradient is
     forgotten; Reddi et al. build an online convex problem on which Adam therefore converges
-    to the worst point. AMSGrad keeps the running maximum :math:`v^{\max}_t =
-    \max(v^{\max}_{t-1}, v_t)` of the uncorrected :math:`v_t`, so a large gradient is not
+    to the worst point. AMSGrad keeps the running maximum :math:`c^{\max}_t =
+    \max(c^{\max}_{t-1}, c_t)` of the uncorrected :math:`c_t`, so a large gradient is not
     forgotten. ``state[i]`` adds ``"v_max"``.
 
     In Reddi et al.'s Algorithm 2, which has no bias correction, the effective rate
-    :math:`\eta_t/\sqrt{v^{\max}_t}` is non-increasing (for a non-increasing :math:`\eta_t`).
-    Here, as in ``torch.optim``, :math:`v^{\max}_t` is divided by :math:`1-\beta_2^t`, so the
-    effective rate :math:`\eta\sqrt{1-\beta_2^t}/\sqrt{v^{\max}_t}` **grows** while
-    :math:`v^{\max}_t` stays fixed, by up to :math:`1/\sqrt{1-\beta_2^{t_0}}` if the maximum
+    :math:`\eta_{t-1}/\sqrt{c^{\max}_t}` is non-increasing (for a non-increasing learning rate).
+    Here, as in ``torch.optim``, :math:`c^{\max}_t` is divided by :math:`1-\beta_2^t`, so the
+    effective rate :math:`\eta\sqrt{1-\beta_2^t}/\sqrt{c^{\max}_t}` **grows** while
+    :math:`c^{\max}_t` stays fixed, by up to :math:`1/\sqrt{1-\beta_2^{t_0}}` if the maximum
     was set at step :math:`t_0`: one gradient of 1, then gradients of ``1e-3``, give
     1.41 :math:`\eta` at :math:`t = 2` and 25 :math:`\eta` at :math:`t = 1000` (last example).
 
     **torch.optim and optax.** ``torch.optim.Adam(amsgrad=True)`` is exactly this (maximum of
-    the uncorrected :math:`v`, then divided by :math:`1-\beta_2^t`). ``optax.amsgrad`` takes
-    the maximum of the bias-corrected :math:`\hat v_t` instead. The paper's Algorithm 2 uses no
+    the uncorrected :math:`c`, then divided by :math:`1-\beta_2^t`). ``optax.amsgrad`` takes
+    the maximum of the bias-corrected :math:`\hat c_t` instead. The paper's Algorithm 2 uses no
     bias correction at all.
 
     References

@@ -41,13 +41,13 @@ class Adamax(Optimizer):
 
         m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t, \qquad
         u_t = \max(\beta_2 u_{t-1},\ |g_t| + \epsilon), \qquad
-        x_t = x_{t-1} - \frac{\eta_t}{1-\beta_1^t}\, \frac{m_t}{u_t}.
+        x_t = x_{t-1} - \frac{\eta_{t-1}}{1-\beta_1^t}\, \frac{m_t}{u_t}.
 
     ``state[i]`` holds ``"m"``, ``"u"`` and ``"t"``.
 
-    **The infinity norm.** Adam scales by :math:`v_t^{1/2}`, an :math:`L^2` average of past
-    gradients. Generalising to :math:`L^p`, :math:`v_t = \beta_2^p v_{t-1} + (1-\beta_2^p)|g_t|^p`,
-    and letting :math:`p \to \infty`, :math:`v_t^{1/p} \to \max(\beta_2 u_{t-1}, |g_t|)`: a
+    **The infinity norm.** Adam scales by :math:`c_t^{1/2}`, an :math:`L^2` average of past
+    gradients. Generalising to :math:`L^p`, :math:`c_t = \beta_2^p c_{t-1} + (1-\beta_2^p)|g_t|^p`,
+    and letting :math:`p \to \infty`, :math:`c_t^{1/p} \to \max(\beta_2 u_{t-1}, |g_t|)`: a
     running maximum that forgets geometrically. It needs no bias correction (a maximum is not
     biased towards its zero start), so only :math:`m` is corrected. The paper notes the simpler
     bound on the step this gives, :math:`|\Delta x| \le \eta` (exactly so with

@@ -45,16 +45,16 @@ class NAdam(Adam):
 
     Notes
     -----
-    With :math:`m_0 = v_0 = 0`, :math:`t = 1, 2, \dots` and the momentum schedule
+    With :math:`m_0 = c_0 = 0`, :math:`t = 1, 2, \dots` and the momentum schedule
     :math:`\mu_t = \beta_1 \left(1 - \tfrac12\, 0.96^{t\psi}\right)` (which rises from about
     :math:`\beta_1/2` towards :math:`\beta_1`):
 
     .. math::
 
         m_t &= \beta_1 m_{t-1} + (1-\beta_1) g_t, \qquad
-        v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2, \qquad
-        \hat v_t = \frac{v_t}{1-\beta_2^t}, \\
-        x_t &= x_{t-1} - \frac{\eta_t}{\sqrt{\hat v_t} + \epsilon}
+        c_t = \beta_2 c_{t-1} + (1-\beta_2) g_t^2, \qquad
+        \hat c_t = \frac{c_t}{1-\beta_2^t}, \\
+        x_t &= x_{t-1} - \frac{\eta_{t-1}}{\sqrt{\hat c_t} + \epsilon}
         \left( \frac{(1-\mu_t)\, g_t}{1 - \prod_{i=1}^{t} \mu_i}
              + \frac{\mu_{t+1}\, m_t}{1 - \prod_{i=1}^{t+1} \mu_i} \right).
 
@@ -65,7 +65,7 @@ class NAdam(Adam):
     step's coefficient, the momentum's by the next one's. The bias corrections use the
     products of the :math:`\mu`'s because the coefficients change with :math:`t`.
 
-    ``state[i]`` holds ``"m"``, ``"v"`` (uncorrected), ``"mu_product"``
+    ``state[i]`` holds ``"m"``, ``"v"`` (:math:`c_t`, uncorrected), ``"mu_product"``
     (:math:`\prod_{i\le t} \mu_i`, a float, 1 before the first step) and ``"t"``.
 
     **torch.optim and the paper.** ``torch.optim.NAdam(lr, betas, eps, momentum_decay)``

@@ -35,7 +35,7 @@ class RAdam(Adam):
     beta2 : float, default 0.999
         Decay of the second moment, in ``[0, 1)``.
     eps : float, default 1e-8
-        :math:`\epsilon > 0`, added to :math:`\sqrt{v_t}` (the *uncorrected* root, as torch).
+        :math:`\epsilon > 0`, added to :math:`\sqrt{c_t}` (the *uncorrected* root, as torch).
 
     Raises
     ------
@@ -44,40 +44,42 @@ class RAdam(Adam):
 
     Notes
     -----
-    **The variance of the adaptive rate.** Adam's per-coordinate rate :math:`1/\sqrt{\hat v_t}`
+    **The variance of the adaptive rate.** Adam's per-coordinate rate :math:`1/\sqrt{\hat c_t}`
     is estimated from few gradients early on, and its variance is large (unbounded at
     :math:`t = 1`): the first steps can be huge, which is why Adam is usually warmed up.
-    Liu et al. model :math:`v_t` as a simple moving average of :math:`\rho_t` squared
-    gradients, with
+    Liu et al. model :math:`c_t` as a simple moving average of :math:`\rho^{\mathrm{SMA}}_t` squared
+    gradients (their :math:`\rho_t`, written with SMA here because :math:`\rho` is a rate in the
+    course), with
 
     .. math::
 
-        \rho_\infty = \frac{2}{1-\beta_2} - 1, \qquad
-        \rho_t = \rho_\infty - \frac{2 t \beta_2^t}{1 - \beta_2^t},
+        \rho^{\mathrm{SMA}}_{\infty} = \frac{2}{1-\beta_2} - 1, \qquad
+        \rho^{\mathrm{SMA}}_t = \rho^{\mathrm{SMA}}_{\infty} - \frac{2 t \beta_2^t}{1 - \beta_2^t},
 
-    (:math:`\rho_1 = 1`, rising to :math:`\rho_\infty`; 1999 for :math:`\beta_2 = 0.999`), and
-    the variance of :math:`1/\sqrt{\hat v_t}` is finite only for :math:`\rho_t > 4`. The
+    (:math:`\rho^{\mathrm{SMA}}_1 = 1`, rising to :math:`\rho^{\mathrm{SMA}}_{\infty}`; 1999 for :math:`\beta_2 = 0.999`), and
+    the variance of :math:`1/\sqrt{\hat c_t}` is finite only for :math:`\rho^{\mathrm{SMA}}_t > 4`. The
     rectification term
 
     .. math::
 
-        r_t = \sqrt{\frac{(\rho_t - 4)(\rho_t - 2)\,\rho_\infty}{(\rho_\infty - 4)(\rho_\infty - 2)\,\rho_t}}
+        r_t = \sqrt{\frac{(\rho^{\mathrm{SMA}}_t - 4)(\rho^{\mathrm{SMA}}_t - 2)\,\rho^{\mathrm{SMA}}_{\infty}}
+                         {(\rho^{\mathrm{SMA}}_{\infty} - 4)(\rho^{\mathrm{SMA}}_{\infty} - 2)\,\rho^{\mathrm{SMA}}_t}}
 
     scales the adaptive step so its variance equals the variance at :math:`t \to \infty`
-    (:math:`r_t \to 1`). While :math:`\rho_t \le 5` the step is not adapted at all,
-    :math:`x_t = x_{t-1} - \eta_t \hat m_t` (momentum SGD with a bias-corrected buffer); for
+    (:math:`r_t \to 1`). While :math:`\rho^{\mathrm{SMA}}_t \le 5` the step is not adapted at all,
+    :math:`x_t = x_{t-1} - \eta_{t-1} \hat m_t` (momentum SGD with a bias-corrected buffer); for
     :math:`\beta_2 = 0.999` that is the first 5 steps. Warm-up is the alternative
     (:func:`gdlib.schedules.warmup`): RAdam builds an automatic one into the rate.
 
-    ``state[i]`` holds ``"m"``, ``"v"`` (uncorrected) and ``"t"``; :meth:`rho` gives
-    :math:`\rho_t`.
+    ``state[i]`` holds ``"m"``, ``"v"`` (:math:`c_t`, uncorrected) and ``"t"``; :meth:`rho` gives
+    :math:`\rho^{\mathrm{SMA}}_t`.
 
     **torch.optim and the paper.** ``torch.optim.RAdam(lr, betas, eps)`` (``weight_decay=0``)
-    is exactly these lines, same defaults, including its threshold :math:`\rho_t > 5` (the
-    authors' code) and ``eps`` added to :math:`\sqrt{v_t}` before the
+    is exactly these lines, same defaults, including its threshold :math:`\rho^{\mathrm{SMA}}_t > 5` (the
+    authors' code) and ``eps`` added to :math:`\sqrt{c_t}` before the
     :math:`\sqrt{1-\beta_2^t}` correction multiplies it (Adam's ``eps`` is effectively
     :math:`\epsilon\sqrt{1-\beta_2^t}` there). The paper's Algorithm 2 has no ``eps`` and the
-    threshold :math:`\rho_t > 4`. ``optax.radam`` uses ``threshold=5.0`` too and adds ``eps``
+    threshold :math:`\rho^{\mathrm{SMA}}_t > 4`. ``optax.radam`` uses ``threshold=5.0`` too and adds ``eps``
     to the corrected root.
 
     References
@@ -98,7 +100,7 @@ class RAdam(Adam):
     """
 
     def rho(self, t: int) -> float:
-        r""":math:`\rho_t`, the length of the moving average :math:`v_t` approximates (``t >= 1``)."""
+        r""":math:`\rho^{\mathrm{SMA}}_t`, the length of the moving average :math:`c_t` approximates (``t >= 1``)."""
         b2 = self.beta2
         rho_inf = 2.0 / (1.0 - b2) - 1.0
         return rho_inf - 2.0 * t * b2 ** t / (1.0 - b2 ** t)

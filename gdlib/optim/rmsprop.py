@@ -21,7 +21,7 @@ class RMSProp(Optimizer):
     learning_rate : float or callable
         :math:`\eta > 0`, or a schedule.
     decay_rate : float, default 0.99
-        :math:`\rho \in [0, 1)`; the average spans about :math:`1/(1-\rho)` steps.
+        :math:`\beta \in [0, 1)`; the average spans about :math:`1/(1-\beta)` steps.
     eps : float, default 1e-7
         :math:`\epsilon > 0`, added *outside* the square root.
 
@@ -34,14 +34,15 @@ class RMSProp(Optimizer):
     -----
     .. math::
 
-        c_{t+1} = \rho\, c_t + (1-\rho)\, g_t^2, \qquad
-        x_{t+1} = x_t - \frac{\eta\, g_t}{\sqrt{c_{t+1}} + \epsilon},
+        c_t = \beta\, c_{t-1} + (1-\beta)\, g_t^2, \qquad
+        x_t = x_{t-1} - \frac{\eta_{t-1}\, g_t}{\sqrt{c_t} + \epsilon},
 
-    with :math:`c_0 = 0`; ``state[i]["cache"]`` holds :math:`c`.
+    for the update :math:`t = 1, 2, \dots` with :math:`g_t = \nabla f(x_{t-1})` and
+    :math:`c_0 = 0`; ``state[i]["cache"]`` holds :math:`c`.
 
     **Pitfall.** The course notes this comes from wrote the first line as
     ``cache += decay_rate * cache + (1 - decay_rate) * dx**2``. That adds the old cache back
-    in: the cache grows like :math:`(1+\rho)^t`, and the steps vanish. The leaky average
+    in: the cache grows like :math:`(1+\beta)^t`, and the steps vanish. The leaky average
     *replaces* the cache.
 
     **torch.optim and optax.** ``torch.optim.RMSprop(lr, alpha=decay_rate, eps)`` is this rule

@@ -79,7 +79,7 @@ class SGD(Optimizer):
 
     Notes
     -----
-    .. math:: x_{t+1} = x_t - \eta_t \nabla f(x_t)
+    .. math:: x_{k+1} = x_k - \eta_k \nabla f(x_k)
 
     Same as ``torch.optim.SGD(lr=eta)`` and ``optax.sgd(eta)``. "Stochastic" refers to where
     ``dx`` comes from (a minibatch); the rule is the same. Cauchy (1847) proposed the method;
@@ -136,17 +136,17 @@ class Momentum(_ScheduledMu):
     -----
     .. math::
 
-        v_{t+1} = \mu_t v_t - \eta_t \nabla f(x_t), \qquad x_{t+1} = x_t + v_{t+1},
+        v_{k+1} = \mu_k v_k - \eta_k \nabla f(x_k), \qquad x_{k+1} = x_k + v_{k+1},
 
     with :math:`v_0 = 0`; ``state[i]["v"]`` holds :math:`v`. Since
-    :math:`v_t = x_t - x_{t-1}`, this is Polyak's heavy ball
-    :math:`x_{t+1} = x_t - \eta_t \nabla f(x_t) + \mu_t (x_t - x_{t-1})`, with :math:`\mu_t`
+    :math:`v_k = x_k - x_{k-1}`, this is Polyak's heavy ball
+    :math:`x_{k+1} = x_k - \eta_k \nabla f(x_k) + \mu_k (x_k - x_{k-1})`, with :math:`\mu_k`
     constant or given by the schedule.
 
     **torch.optim and optax.** ``torch.optim.SGD(lr, momentum=mu)`` keeps a buffer of summed
-    gradients, :math:`b_{t+1} = \mu b_t + \nabla f(x_t)`, :math:`x_{t+1} = x_t - \eta_t b_{t+1}`
+    gradients, :math:`b_{k+1} = \mu b_k + \nabla f(x_k)`, :math:`x_{k+1} = x_k - \eta_k b_{k+1}`
     (``optax.sgd(eta, momentum=mu)``'s trace is the same). While the learning rate is constant,
-    :math:`v_t = -\eta b_t` and the trajectories are identical. With a schedule they differ: the
+    :math:`v_k = -\eta b_k` and the trajectories are identical. With a schedule they differ: the
     course's :math:`v` remembers each past gradient scaled by the rate *of its own step*, while
     torch rescales the whole buffer by the *current* rate, so a drop in the rate brakes torch's
     velocity at once and the course's gradually. torch's ``dampening`` has no counterpart here
@@ -215,12 +215,12 @@ class Nesterov(_ScheduledMu):
 
     .. math::
 
-        v_{t+1} = \mu v_t - \eta \nabla f(x_t + \mu v_t), \qquad x_{t+1} = x_t + v_{t+1}.
+        v_{k+1} = \mu v_k - \eta \nabla f(x_k + \mu v_k), \qquad x_{k+1} = x_k + v_{k+1}.
 
-    Tracking :math:`y_t = x_t + \mu v_t` instead of :math:`x_t` (the variable the optimizer
+    Tracking :math:`y_k = x_k + \mu v_k` instead of :math:`x_k` (the variable the optimizer
     holds, and where ``dx`` is evaluated) gives
 
-    .. math:: y_{t+1} = y_t - \mu v_t + (1 + \mu) v_{t+1},
+    .. math:: y_{k+1} = y_k - \mu v_k + (1 + \mu) v_{k+1},
 
     the three lines above: the same iterates, with the gradient taken where the parameters
     are. ``state[i]["v"]`` holds :math:`v`.
@@ -239,7 +239,7 @@ class Nesterov(_ScheduledMu):
     :math:`y_k`, where the gradient is taken; :math:`x_k = y_k - \mu_k v_k`.
 
     **torch.optim and optax.** ``torch.optim.SGD(lr, momentum=mu, nesterov=True)`` uses
-    :math:`b_{t+1} = \mu b_t + g`, :math:`x \mathrel{-}= \eta (g + \mu b_{t+1})`, which is this form
+    :math:`b_{k+1} = \mu b_k + g`, :math:`x \mathrel{-}= \eta (g + \mu b_{k+1})`, which is this form
     with :math:`v = -\eta b` while the learning rate is constant (identical trajectories); with
     a schedule the buffers differ as for :class:`Momentum`. ``optax.sgd(..., nesterov=True)``
     matches torch. Neither has a schedule for the momentum coefficient.
