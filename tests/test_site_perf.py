@@ -124,6 +124,7 @@ def test_mathjax_config_is_merged():
     gd_perf._configure_mathjax(None, config)
     mj = config.mathjax3_config
     assert mj["options"]["processHtmlClass"] == "math" and mj["options"]["enableSpeech"] is False
-    assert mj["loader"]["load"] == ["[tex]/physics", "ui/lazy"]
+    assert mj["loader"]["load"] == ["[tex]/physics", "ui/lazy", "a11y/assistive-mml"]
+    assert mj["options"]["enableEnrichment"] is False and mj["options"]["enableAssistiveMml"] is True
     assert mj["loader"]["paths"]["mathjax-newcm"] == "[mathjax]/newcm-font"
     assert mj["output"]["displayOverflow"] == "linebreak"

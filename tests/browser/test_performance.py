@@ -3,20 +3,23 @@
 The site is served from ``_build/html`` on 127.0.0.1 with gzip (``gzip_server.py``), as a
 static host serves it; Chromium is Debian's, driven by Playwright (``chromium_setup.py``).
 
-- ``test_page_weight``: every page, loaded at phone size, transfers at most
-  ``PAGE_BUDGET_BYTES`` (gzip, what a reader's phone downloads before scrolling: lazy images and
-  animation frames come later) and never loads the theme's ``fontawesome.js``.
-- ``test_equations_fit_on_a_phone``: at 390 px, once MathJax has typeset every equation, no display
-  equation is wider than its column (no sideways scrolling inside its box).
-- ``test_no_raw_tex``: no TeX delimiter (``$``, ``$$``, ``\\(``, ``\\[``) nor TeX command is left in a
+``test_phone_page`` opens every page once at phone size (390 x 844) and checks:
+
+- page weight: it transfers at most ``PAGE_BUDGET_BYTES`` (gzip, what a reader's phone downloads
+  before scrolling: lazy images and animation frames come later) and never loads the theme's
+  ``fontawesome.js``;
+- equations that fit: once MathJax has typeset every equation, no display equation is wider than
+  its column (no sideways scrolling inside its box);
+- no raw TeX: no TeX delimiter (``$``, ``$$``, ``\\(``, ``\\[``) nor TeX command is left in the
   page's rendered text outside code, preformatted text and MathJax's output.
-- ``test_lighthouse``: Lighthouse 12 (``tools/site/lighthouse``, pinned, installed by ``npm ci`` into
-  ``_vendor/lighthouse`` when missing) with its mobile defaults on a few representative pages; fails
-  below ``PERFORMANCE_MIN`` performance or ``ACCESSIBILITY_MIN`` accessibility. A page under the
-  performance floor is measured once more and keeps its better score: the score moves by up to
-  ~10 points between runs on this shared 2-core machine (see README, "The website works offline").
-  Scores go to ``_build/browser-report.json`` under ``"lighthouse"``, page weights under
-  ``"transfer"`` (merged with what the other browser tests write there).
+``test_lighthouse`` runs Lighthouse 12 (``tools/site/lighthouse``, pinned, installed by ``npm ci``
+into ``_vendor/lighthouse`` when missing; Node 20) with its mobile defaults on a few representative
+pages and fails below ``PERFORMANCE_MIN`` performance or ``ACCESSIBILITY_MIN`` accessibility. The
+performance score is noisy on a shared machine (README, "The website works offline", has the
+measured spread): a page under the floor is measured once more and keeps its better score, while
+the Lighthouse runs of the session have taken less than ``LIGHTHOUSE_RERUN_BUDGET_S``. Scores go to
+``_build/browser-report.json`` under ``"lighthouse"``, page weights under ``"transfer"`` (merged
+with what the other browser tests write there).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -51,7 +55,8 @@ LIGHTHOUSE_PAGES = ["intro.html", "chapters/03_gradient_descent.html", "chapters
                     "chapters/12_adam.html", "labs/lab4_optimizer_zoo.html"]
 PERFORMANCE_MIN = 0.80  # the goal is 0.90; the margin is the noise of a shared machine
 ACCESSIBILITY_MIN = 1.0
-LIGHTHOUSE_TIMEOUT_S = 180
+LIGHTHOUSE_TIMEOUT_S = 180  # one run; about 30-70 s on this machine
+LIGHTHOUSE_RERUN_BUDGET_S = 150  # no re-run once the session's Lighthouse runs took this long
 
 if not Path(CHROMIUM).exists():
     pytest.skip(f"BROWSER TESTS SKIPPED: {CHROMIUM} not found", allow_module_level=True)
@@ -161,18 +166,34 @@ def _open(ctx, url):
 
 
 @pytest.mark.parametrize("rel", PAGES)
-def test_page_weight(rel, gzip_site, phone):
+def test_phone_page(rel, gzip_site, phone):
+    """One load per page, three checks: page weight, equations that fit, no raw TeX."""
     page = _open(phone, gzip_site + rel)
     page.evaluate("async () => { if (window.MathJax && MathJax.startup) await MathJax.startup.promise; }")
     page.wait_for_timeout(300)  # the fonts MathJax asks for once it has typeset what is in view
-    result = page.evaluate(TRANSFER_JS)
+    weight = page.evaluate(TRANSFER_JS)  # before the reader scrolls: what a phone downloads first
+    has_math = rel in MATH_PAGES
+    typeset = page.evaluate(TYPESET_ALL_JS) if has_math else True
+    wide = page.evaluate(WIDE_EQUATIONS_JS) if has_math else []
+    raw = page.evaluate(RAW_TEX_JS)
     page.close()
-    transfer = _merge_entry(rel, result)
-    assert not [u for u in result["urls"] if "fontawesome.js" in u], \
-        f"{rel} loads the theme's fontawesome.js (tools/site/gd_perf.py should have removed it)"
-    assert transfer <= PAGE_BUDGET_BYTES, (
-        f"{rel} transfers {transfer / 1e3:.0f} kB on a phone before scrolling (gzip), over the budget of "
-        f"{PAGE_BUDGET_BYTES / 1e3:.0f} kB ({result['n']} requests)")
+
+    problems = []
+    transfer = _merge_entry(rel, weight)
+    if [u for u in weight["urls"] if "fontawesome.js" in u]:
+        problems.append("loads the theme's fontawesome.js (tools/site/gd_perf.py should have removed it)")
+    if transfer > PAGE_BUDGET_BYTES:
+        problems.append(f"transfers {transfer / 1e3:.0f} kB on a phone before scrolling (gzip), over the budget "
+                        f"of {PAGE_BUDGET_BYTES / 1e3:.0f} kB ({weight['n']} requests)")
+    if not typeset:
+        problems.append("MathJax did not start")
+    if wide:
+        problems.append(f"{len(wide)} display equation(s) wider than a {PHONE['width']} px phone's column (they "
+                        "scroll sideways): " + "; ".join(f"{w['width']} px in {w['column']} px: {w['tex']}"
+                                                         for w in wide[:4]))
+    if raw:
+        problems.append(f"TeX left as text (the parser gave up on it): {raw[:4]}")
+    assert not problems, f"{rel}:\n  " + "\n  ".join(problems)
 
 
 _TRANSFER: dict[str, dict[str, int]] = {}
@@ -185,27 +206,6 @@ def _merge_entry(rel: str, result: dict) -> int:
     _merge_report("transfer", {"budget_bytes": PAGE_BUDGET_BYTES, "viewport": PHONE, "gzip": True,
                                "heaviest": heaviest, "pages": _TRANSFER})
     return result["total"]
-
-
-@pytest.mark.parametrize("rel", MATH_PAGES)
-def test_equations_fit_on_a_phone(rel, gzip_site, phone):
-    page = _open(phone, gzip_site + rel)
-    typeset = page.evaluate(TYPESET_ALL_JS)
-    wide = page.evaluate(WIDE_EQUATIONS_JS)
-    page.close()
-    assert typeset, f"{rel}: MathJax did not start"
-    assert not wide, (f"{rel}: {len(wide)} display equation(s) wider than a {PHONE['width']} px phone's "
-                      f"column (they scroll sideways): " + "; ".join(
-                          f"{w['width']} px in {w['column']} px: {w['tex']}" for w in wide[:4]))
-
-
-@pytest.mark.parametrize("rel", PAGES)
-def test_no_raw_tex(rel, gzip_site, phone):
-    page = _open(phone, gzip_site + rel)
-    page.evaluate(TYPESET_ALL_JS)
-    raw = page.evaluate(RAW_TEX_JS)
-    page.close()
-    assert not raw, f"{rel}: TeX left as text (the parser gave up on it): {raw[:4]}"
 
 
 def _install_lighthouse() -> Path:
@@ -250,6 +250,15 @@ def run_lighthouse(url: str, binary: Path) -> dict:
 
 
 _LIGHTHOUSE: dict[str, dict] = {}
+_LIGHTHOUSE_SECONDS = [0.0]
+
+
+def _timed_lighthouse(url: str, binary: Path) -> dict:
+    start = time.monotonic()
+    try:
+        return run_lighthouse(url, binary)
+    finally:
+        _LIGHTHOUSE_SECONDS[0] += time.monotonic() - start
 
 
 @pytest.fixture(scope="module")
@@ -261,9 +270,9 @@ def lighthouse():
 def test_lighthouse(rel, gzip_site, lighthouse):
     if not (SITE / rel).exists():
         pytest.fail(f"{rel} is not in the site: update LIGHTHOUSE_PAGES")
-    runs = [run_lighthouse(gzip_site + rel, lighthouse)]
-    if runs[0]["performance"] < PERFORMANCE_MIN:  # once more: the score is noisy on a shared machine
-        runs.append(run_lighthouse(gzip_site + rel, lighthouse))
+    runs = [_timed_lighthouse(gzip_site + rel, lighthouse)]
+    if runs[0]["performance"] < PERFORMANCE_MIN and _LIGHTHOUSE_SECONDS[0] < LIGHTHOUSE_RERUN_BUDGET_S:
+        runs.append(_timed_lighthouse(gzip_site + rel, lighthouse))  # the score is noisy here
     best = max(runs, key=lambda r: r["performance"])
     _LIGHTHOUSE[rel] = {**best, "performance_runs": [r["performance"] for r in runs]}
     _merge_report("lighthouse", {"form_factor": "mobile (Lighthouse defaults)", "gzip": True,
