@@ -849,7 +849,7 @@ def check_adagrad_step(adagrad_step):
 def check_rmsprop_step(rmsprop_step):
     r"""Check ``rmsprop_step(x, dx, cache, learning_rate, decay_rate, eps) -> (x, cache)`` against :class:`gdlib.optim.RMSProp`.
 
-    :math:`cache \leftarrow \rho\,cache + (1 - \rho)\,dx^2` (a moving average, replaced each
+    :math:`cache \leftarrow \beta\,cache + (1 - \beta)\,dx^2` (:math:`\beta` = ``decay_rate``) (a moving average, replaced each
     step), :math:`x \leftarrow x - \eta\,dx / (\sqrt{cache} + \epsilon)`.
 
     Raises
@@ -896,10 +896,10 @@ def check_adam_step(adam_step):
     r"""Check ``adam_step(x, dx, m, v, t, learning_rate, beta1, beta2, eps) -> (x, m, v)`` against :class:`gdlib.optim.Adam`.
 
     ``t`` is the step number counted from 1. The moments
-    :math:`m \leftarrow \beta_1 m + (1-\beta_1) dx`, :math:`v \leftarrow \beta_2 v + (1-\beta_2) dx^2`
-    are returned **uncorrected**; the update uses the bias-corrected
-    :math:`\hat m = m / (1 - \beta_1^t)`, :math:`\hat v = v / (1 - \beta_2^t)`:
-    :math:`x \leftarrow x - \eta \hat m / (\sqrt{\hat v} + \epsilon)`.
+    :math:`m \leftarrow \beta_1 m + (1-\beta_1) dx`, :math:`c \leftarrow \beta_2 c + (1-\beta_2) dx^2`
+    (:math:`c` is the buffer ``v``, see the notation page) are returned **uncorrected**; the
+    update uses the bias-corrected :math:`\hat m = m / (1 - \beta_1^t)`,
+    :math:`\hat c = c / (1 - \beta_2^t)`: :math:`x \leftarrow x - \eta \hat m / (\sqrt{\hat c} + \epsilon)`.
 
     Raises
     ------

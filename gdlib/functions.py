@@ -276,35 +276,35 @@ def _hess2(hxx, hxy, hyy):
 
 # --------------------------------------------------------------------------- quadratic
 class Quadratic(TestFunction):
-    r"""The quadratic bowl :math:`f(x) = \tfrac12 (x - c)^\top A (x - c)`.
+    r"""The quadratic bowl :math:`f(x) = \tfrac12 (x - x^\star)^\top A (x - x^\star)`.
 
     Parameters
     ----------
     condition_number : float, default 10.0
-        :math:`\kappa = \lambda_{\max} / \lambda_{\min} \ge 1`; the eigenvalues are
+        :math:`\kappa = L / \lambda_{\min} \ge 1`; the eigenvalues are
         ``numpy.linspace(1, condition_number, dim)``. Ignored when ``eigenvalues``
         is given.
     angle : float, default 0.0
-        Rotation of the eigenvectors in radians (2-D only): :math:`A = R D R^\top`
-        with :math:`R` the rotation by ``angle``. Must be 0 when ``dim != 2``.
+        Rotation of the eigenvectors in radians (2-D only): :math:`A = Q \Lambda Q^\top`
+        with :math:`Q` the rotation by ``angle``. Must be 0 when ``dim != 2``.
     dim : int, default 2
         Dimension :math:`n \ge 1`.
     eigenvalues : array_like, optional
         The :math:`n` eigenvalues of :math:`A`, all finite and > 0 (``len`` must equal
         ``dim``).
     center : array_like, optional
-        The minimiser :math:`c` (default the origin).
+        The minimiser :math:`x^\star` (default the origin).
 
     Attributes
     ----------
     A : numpy.ndarray
         The symmetric positive definite matrix, ``(dim, dim)``.
     L : float
-        Largest eigenvalue (the Lipschitz constant of the gradient).
+        Largest eigenvalue :math:`L` (the Lipschitz constant of the gradient).
     lambda_min : float
-        Smallest eigenvalue (the strong-convexity constant).
+        Smallest eigenvalue :math:`\lambda_{\min}` (the strong-convexity constant).
     kappa : float
-        Condition number ``L / lambda_min``.
+        Condition number :math:`\kappa = L / \lambda_{\min}`.
 
     Raises
     ------
@@ -316,13 +316,13 @@ class Quadratic(TestFunction):
     -----
     .. math::
 
-        \nabla f(x) = A (x - c), \qquad \nabla^2 f(x) = A, \qquad
-        f_{\min} = f(c) = 0.
+        \nabla f(x) = A (x - x^\star), \qquad \nabla^2 f(x) = A, \qquad
+        f^\star = f(x^\star) = 0.
 
     Gradient descent with learning rate :math:`\eta` contracts the error along the
     eigenvector of :math:`\lambda_i` by :math:`|1 - \eta \lambda_i|`: it converges iff
     :math:`\eta < 2 / L`, and the best constant rate is
-    :math:`(\kappa - 1)/(\kappa + 1)`.
+    :math:`(\kappa - 1)/(\kappa + 1)`, at :math:`\eta = 2/(L + \lambda_{\min})`.
 
     Examples
     --------

@@ -118,21 +118,23 @@ def exponential_decay(learning_rate: float, k: float, decay_steps: int = 1,
 
     .. math::
 
-        \eta_t = \eta_0 \, e^{-k\, t / s}
+        \eta_k = \eta_0 \, e^{-\nu\, k / S}
         \qquad\text{or, with ``staircase``,}\qquad
-        \eta_t = \eta_0 \, e^{-k \lfloor t / s \rfloor},
+        \eta_k = \eta_0 \, e^{-\nu \lfloor k / S \rfloor},
 
-    with :math:`s` = ``decay_steps``. The staircase form holds the rate for ``decay_steps``
-    steps (an epoch, say) and then drops it by the factor :math:`e^{-k}`.
+    at step :math:`k`, with the decay constant :math:`\nu` = ``k`` (the argument keeps CS231n's
+    name; in the text :math:`k` is the step) and :math:`S` = ``decay_steps``. The staircase form
+    holds the rate for ``decay_steps`` steps (an epoch, say) and then drops it by the factor
+    :math:`e^{-\nu}`.
 
     Parameters
     ----------
     learning_rate : float
         :math:`\eta_0 > 0`, the rate at step 0.
     k : float
-        Decay constant, >= 0 (0 gives a constant rate).
+        Decay constant :math:`\nu`, >= 0 (0 gives a constant rate).
     decay_steps : int, default 1
-        Steps per unit of decay, >= 1.
+        Steps per unit of decay :math:`S`, >= 1.
     staircase : bool, default False
         Decay in whole units of ``decay_steps``.
 
@@ -148,7 +150,7 @@ def exponential_decay(learning_rate: float, k: float, decay_steps: int = 1,
     Notes
     -----
     optax's ``exponential_decay(init_value, transition_steps, decay_rate)`` writes the same
-    schedule as :math:`\eta_0 r^{t/s}`; here :math:`r = e^{-k}`.
+    schedule as :math:`\eta_0 r^{k/S}`; here :math:`r = e^{-\nu}`.
 
     Examples
     --------
@@ -170,7 +172,7 @@ def exponential_decay(learning_rate: float, k: float, decay_steps: int = 1,
 def step_decay(learning_rate: float, drop: float = 0.5, every: int = 10) -> Schedule:
     r"""Step decay: multiply the rate by ``drop`` every ``every`` steps.
 
-    .. math:: \eta_t = \eta_0 \, d^{\lfloor t / n \rfloor}
+    .. math:: \eta_k = \eta_0 \, d^{\lfloor k / P \rfloor}
 
     Parameters
     ----------
@@ -179,7 +181,7 @@ def step_decay(learning_rate: float, drop: float = 0.5, every: int = 10) -> Sche
     drop : float, default 0.5
         Factor :math:`d` in (0, 1].
     every : int, default 10
-        Steps :math:`n` between drops, >= 1.
+        Steps :math:`P` between drops, >= 1.
 
     Returns
     -------
@@ -211,10 +213,10 @@ def step_decay(learning_rate: float, drop: float = 0.5, every: int = 10) -> Sche
 
 
 def inverse_time_decay(learning_rate: float, k: float) -> Schedule:
-    r"""The ``1/t`` decay, :math:`\eta_t = \eta_0 / (1 + k t)`.
+    r"""The ``1/t`` decay, :math:`\eta_k = \eta_0 / (1 + \nu k)` at step :math:`k`.
 
-    Its rates satisfy Robbins and Monro's conditions :math:`\sum \eta_t = \infty`,
-    :math:`\sum \eta_t^2 < \infty` for ``k > 0``, the classic requirement for stochastic
+    Its rates satisfy Robbins and Monro's conditions :math:`\sum \eta_k = \infty`,
+    :math:`\sum \eta_k^2 < \infty` for ``k > 0``, the classic requirement for stochastic
     gradient descent to converge.
 
     Parameters
@@ -249,21 +251,21 @@ def inverse_time_decay(learning_rate: float, k: float) -> Schedule:
 
 
 def cosine_decay(learning_rate: float, total_steps: int, final_learning_rate: float = 0.0) -> Schedule:
-    r"""Cosine decay from :math:`\eta_0` to :math:`\eta_T` over ``total_steps``, then held.
+    r"""Cosine decay from :math:`\eta_0` to :math:`\eta_K` over ``total_steps``, then held.
 
     .. math::
 
-        \eta_t = \eta_T + \tfrac12 (\eta_0 - \eta_T)
-                 \left(1 + \cos\frac{\pi \min(t, T)}{T}\right)
+        \eta_k = \eta_K + \tfrac12 (\eta_0 - \eta_K)
+                 \left(1 + \cos\frac{\pi \min(k, K)}{K}\right)
 
     Parameters
     ----------
     learning_rate : float
         :math:`\eta_0 > 0`.
     total_steps : int
-        :math:`T \ge 1`.
+        :math:`K \ge 1`.
     final_learning_rate : float, default 0.0
-        :math:`\eta_T`, in ``[0, learning_rate]``.
+        :math:`\eta_K`, in ``[0, learning_rate]``.
 
     Returns
     -------
@@ -277,7 +279,7 @@ def cosine_decay(learning_rate: float, total_steps: int, final_learning_rate: fl
     Notes
     -----
     Loshchilov and Hutter's SGDR without restarts; optax's ``cosine_decay_schedule`` with
-    ``alpha = final/initial``. With the default final rate of 0, steps from ``T`` on do not move
+    ``alpha = final/initial``. With the default final rate of 0, steps from :math:`K` on do not move
     the parameters.
 
     References
@@ -304,17 +306,17 @@ def warmup(schedule: Schedule | float, warmup_steps: int, initial_learning_rate:
 
     .. math::
 
-        \eta_t = \begin{cases}
-            \eta_{\text{init}} + \frac{t}{W}\,(s(0) - \eta_{\text{init}}) & t < W \\
-            s(t - W) & t \ge W
+        \eta_k = \begin{cases}
+            \eta_{\text{init}} + \frac{k}{K_w}\,(\tilde\eta(0) - \eta_{\text{init}}) & k < K_w \\
+            \tilde\eta(k - K_w) & k \ge K_w
         \end{cases}
 
     Parameters
     ----------
     schedule : callable or float
-        The schedule :math:`s` that takes over after warm-up (a number means a constant rate).
+        The schedule :math:`\tilde\eta` that takes over after warm-up (a number means a constant rate).
     warmup_steps : int
-        :math:`W \ge 1`.
+        :math:`K_w \ge 1`.
     initial_learning_rate : float, default 0.0
         Rate at step 0, >= 0.
 
