@@ -36,8 +36,10 @@ ENFORCE_ALL = False
 #: pages that follow the notation (checked even while ENFORCE_ALL is False); add a page when its pass is done
 CONVERTED = {
     "intro.md",
-    "chapters/10_adagrad.ipynb",
-    "labs/lab2_gradient_descent.ipynb",
+    "chapters/01_partial_derivatives.ipynb", "chapters/02_gradient.ipynb", "chapters/03_gradient_descent.ipynb",
+    "chapters/04_computing_gradients.ipynb", "chapters/05_backpropagation.ipynb", "chapters/08_momentum.ipynb",
+    "chapters/10_adagrad.ipynb", "chapters/11_rmsprop.ipynb",
+    "labs/lab1_finite_differences.ipynb", "labs/lab2_gradient_descent.ipynb",
 } | {f"gdlib/{p.relative_to(ROOT / 'gdlib').as_posix()}" for p in (ROOT / "gdlib").rglob("*.py")}
 
 #: label of each entry of the notation page -> what the entry must show (the symbol's LaTeX and the
@@ -128,7 +130,7 @@ RETIRED = {
     "u as the ball's velocity": (r"(?<![\w\\])u_\{?k|\\dot\s*u(?![\w])", r"\dot x; u is Adamax's buffer"),
     "v as Adam's second moment": (
         r"\\hat\s*\{?v(?![a-zA-Z])|v_\{?\\max|v_\{?t\}?\s*=\s*\\beta_2|\\beta_2\s*(\\,)?\s*v_",
-        r"c_t, \hat c_t, c_{\max} (gdlib's key stays `v`); v is momentum's velocity"),
+        r"c_t, \hat c_t, c^{\max}_t (gdlib's key stays `v`); v is momentum's velocity"),
     "w as the velocity in the eigenbasis": (
         r"\\mu\s*(\\,)?\s*w_\{?k|\\begin\{pmatrix\}\s*w_", r"\tilde v_k; w is a weight"),
     "e_k as the error (or a unit vector indexed by k)": (
