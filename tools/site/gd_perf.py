@@ -29,9 +29,10 @@ Lighthouse 12 (mobile defaults, the site served with gzip) before these changes:
 - matplotlib's animations (``to_jshtml``) carry all their frames as base64 PNGs in an inline
   script: 1.3-1.6 MB of a chapter's HTML that the browser must download and parse before the
   first paint. The frames script moves to its own file (``_static/gd-frames/<id>.js``) that a
-  few lines of inline script insert when the animation comes within a screen of the viewport,
-  or as soon as one of its controls gets focus or a pointer. A ``<script src>`` (not ``fetch``),
-  so it works from ``file://`` too.
+  few lines of inline script insert once the page has loaded (after the first paint), or earlier
+  when the animation comes within a screen of the viewport or one of its controls gets focus or
+  a pointer; a control used before the frames arrive is replayed once they have. A
+  ``<script src>`` (not ``fetch``), so it works from ``file://`` too.
 - MathJax (already ``defer``) typesets lazily: its ``ui/lazy`` extension typesets an
   equation when it comes near the viewport, instead of every equation of a long chapter in
   one long task before the page responds.
@@ -102,13 +103,18 @@ ANIMATION_SCRIPT = re.compile(
     re.S,
 )
 FRAMES_DIR = "_static/gd-frames"
-LAZY_SCRIPT_JS = """<script>(function(){var img=document.getElementById("%(img)s");
-var box=img&&img.closest(".animation")||img,done=false;
-function load(){if(done)return;done=true;var s=document.createElement("script");s.src="%(src)s";document.head.appendChild(s);}
+LAZY_SCRIPT_JS = """<script>(function(){var img=document.getElementById("%(img)s"),name="anim%(id)s";
+var box=img&&img.closest(".animation")||img,done=false,calls=[];
+function load(){if(done)return;done=true;var s=document.createElement("script");s.src="%(src)s";
+s.onload=function(){setTimeout(function(){var a=window[name];if(a&&a!==stub)calls.forEach(function(c){a[c[0]].apply(a,c[1]);});},0);};
+document.head.appendChild(s);}
+var stub=window.Proxy?new Proxy({},{get:function(t,m){return function(){calls.push([m,[].slice.call(arguments)]);load();};}}):undefined;
+if(stub&&!(name in window))window[name]=stub;
 if(!box||!("IntersectionObserver" in window)){load();return;}
 new IntersectionObserver(function(es,o){if(es.some(function(e){return e.isIntersecting;})){o.disconnect();load();}},
 {rootMargin:"100%% 0px"}).observe(box);
-box.addEventListener("focusin",load);box.addEventListener("pointerdown",load);})();</script>"""
+box.addEventListener("focusin",load);box.addEventListener("pointerdown",load);
+if(document.readyState==="complete")setTimeout(load,0);else addEventListener("load",function(){setTimeout(load,0);});})();</script>"""
 
 
 @lru_cache(maxsize=1)
@@ -206,7 +212,7 @@ def externalize_animations(text: str, page_dir_to_root: str, outdir: Path) -> st
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(m.group("js"), encoding="utf-8")
         src = f"{page_dir_to_root}{FRAMES_DIR}/{name}"
-        return LAZY_SCRIPT_JS % {"img": m.group("img"), "src": src}
+        return LAZY_SCRIPT_JS % {"img": m.group("img"), "id": m.group("id"), "src": src}
 
     return ANIMATION_SCRIPT.sub(move, text)
 
