@@ -120,8 +120,8 @@ def plot_losses(trajs, ax=None, log=True, labels=None, f_min=None):
     if use_log:
         ax.set_yscale("log")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("step $t$")
-    ax.set_ylabel("$f(x_t) - f^*$" if f_min is not None else "$f(x_t)$")
+    ax.set_xlabel("step $k$")
+    ax.set_ylabel("$f(x_k) - f^*$" if f_min is not None else "$f(x_k)$")
     ax.grid(True, which="major", alpha=0.3)
     if labels is not None:
         ax.legend(loc="best", fontsize="small")
