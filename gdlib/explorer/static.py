@@ -25,7 +25,8 @@ Every text is computed in Python (:meth:`Grid.summary`, :meth:`Grid.contour_text
 :meth:`Grid.loss_text`, from the run's numbers); the script only assembles the same
 pieces. A diverged run is said in words, not only in red.
 
-The contour image and the loss plot sit on a white card in light and dark mode.
+The contour image, the loss plot and the status line sit on white in light and dark mode (the
+theme's output area is light grey in dark mode: a light red on it failed WCAG's 4.5:1).
 """
 from __future__ import annotations
 
@@ -280,10 +281,9 @@ padding:0;border:0;border-radius:0;background:none;box-shadow:none;max-width:non
 #ID .gd-explorer-contour svg{position:absolute;left:0;top:0;width:100%;height:100%}
 #ID svg.gd-explorer-loss{flex:1 1 240px;max-width:320px;aspect-ratio:320/300;font-size:10px;font-family:sans-serif}
 #ID svg text{fill:#222}
-#ID .gd-explorer-status{margin-top:.35em;font-size:.92em;min-height:1.3em}
+#ID .gd-explorer-status{margin-top:.35em;font-size:.92em;min-height:1.3em;background:#fff;color:#222;border-radius:6px;
+padding:2px 6px}
 #ID .gd-explorer-diverged .gd-explorer-result{color:#c62828;font-weight:600}
-html[data-theme=dark] #ID .gd-explorer-diverged .gd-explorer-result{color:#ff8a80}
-@media (prefers-color-scheme:dark){html:not([data-theme=light]) #ID .gd-explorer-diverged .gd-explorer-result{color:#ff8a80}}
 #ID :focus-visible{outline:2px solid #1a73e8;outline-offset:2px}
 """
 

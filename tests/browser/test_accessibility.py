@@ -192,6 +192,7 @@ ALT_JS = r"""() => {
   const article = document.querySelector('.bd-article') || document.body;
   for (const img of article.querySelectorAll('img, svg[role="img"], [role="img"]')) {
     if (img.closest('[aria-hidden="true"]')) continue;
+    if (img.closest('mjx-container, .math')) continue;  // typeset math: MathJax names it (speech), not an image
     const role = img.getAttribute('role');
     const alt = img.tagName === 'IMG' ? img.getAttribute('alt') : (img.getAttribute('aria-label') || '');
     if (alt === null) { problems.push(describe(img) + ': no alt attribute'); continue; }
