@@ -32,11 +32,12 @@ class Adagrad(Optimizer):
     -----
     .. math::
 
-        c_{t+1} = c_t + g_t^2, \qquad
-        x_{t+1} = x_t - \frac{\eta\, g_t}{\sqrt{c_{t+1}} + \epsilon}
+        c_t = c_{t-1} + g_t^2, \qquad
+        x_t = x_{t-1} - \frac{\eta_{t-1}\, g_t}{\sqrt{c_t} + \epsilon}
         \quad\text{(elementwise)},
 
-    with :math:`c_0 = 0`; ``state[i]["cache"]`` holds :math:`c`. The cache only grows, so the
+    for the update :math:`t = 1, 2, \dots` with :math:`g_t = \nabla f(x_{t-1})` and
+    :math:`c_0 = 0`; ``state[i]["cache"]`` holds :math:`c`. The cache only grows, so the
     effective rate :math:`\eta/\sqrt{c_t}` only shrinks (as :math:`1/\sqrt t` for a constant
     gradient): learning stalls, which RMSProp fixes.
 

@@ -23,7 +23,7 @@ class Rprop(Optimizer):
     Parameters
     ----------
     learning_rate : float, default 1e-2
-        The initial step size :math:`\Delta_0 > 0` of every coordinate. It is used once, to fill
+        The initial step size :math:`\eta_0 > 0` of every coordinate. It is used once, to fill
         ``step_size`` at the first step, so a schedule is refused (it would be ignored).
     eta_minus : float, default 0.5
         :math:`\eta^- \in (0, 1)`, the factor that shrinks a step after a sign change.
@@ -44,23 +44,26 @@ class Rprop(Optimizer):
 
     Notes
     -----
-    Elementwise, with :math:`g^{\text{prev}}_0 = 0` and :math:`\Delta_0` = ``learning_rate``:
+    Elementwise, each coordinate with its own step size :math:`\eta_t` (a learning rate that
+    adapts), :math:`\eta_0` = ``learning_rate``, :math:`g^{\text{prev}}_0 = 0` and
+    :math:`p_t = g_t\, g^{\text{prev}}_{t-1}`:
 
     .. math::
 
-        s_t &= \operatorname{sign}(g_t\, g^{\text{prev}}_{t-1}), \qquad
-        \Delta_t = \operatorname{clip}\!\left(\Delta_{t-1} \cdot
-            \begin{cases} \eta^+ & s_t > 0 \\ \eta^- & s_t < 0 \\ 1 & s_t = 0 \end{cases},\
-            \Delta_{\min}, \Delta_{\max}\right), \\
-        g^{\text{prev}}_t &= \begin{cases} 0 & s_t < 0 \\ g_t & \text{otherwise} \end{cases},
-        \qquad x_t = x_{t-1} - \operatorname{sign}(g^{\text{prev}}_t)\, \Delta_t .
+        \eta_t &= \operatorname{clip}\!\left(\eta_{t-1} \cdot
+            \begin{cases} \eta^+ & p_t > 0 \\ \eta^- & p_t < 0 \\ 1 & p_t = 0 \end{cases},\
+            \eta_{\min}, \eta_{\max}\right), \\
+        g^{\text{prev}}_t &= \begin{cases} 0 & p_t < 0 \\ g_t & \text{otherwise} \end{cases},
+        \qquad x_t = x_{t-1} - \operatorname{sign}(g^{\text{prev}}_t)\, \eta_t ,
+
+    with :math:`\eta_{\min}, \eta_{\max}` = ``step_min``, ``step_max``.
 
     Only the sign of the gradient is used: the step is a per-coordinate step size that adapts
     multiplicatively, faster along a valley's floor (the sign holds) and slower across it (the
     sign flips). It is a full-batch method: minibatch noise flips signs at random and shrinks
     every step (RMSProp grew out of making it work with minibatches).
 
-    ``state[i]`` holds ``"step_size"`` (:math:`\Delta`), ``"dx_prev"`` (:math:`g^{\text{prev}}`)
+    ``state[i]`` holds ``"step_size"`` (:math:`\eta_t`), ``"dx_prev"`` (:math:`g^{\text{prev}}`)
     and ``"t"``.
 
     **torch.optim and the paper.** ``torch.optim.Rprop(lr, etas=(eta_minus, eta_plus),
