@@ -36,8 +36,10 @@ ENFORCE_ALL = False
 #: pages that follow the notation (checked even while ENFORCE_ALL is False); add a page when its pass is done
 CONVERTED = {
     "intro.md",
-    "chapters/01_partial_derivatives.ipynb", "chapters/04_computing_gradients.ipynb",
-    "chapters/05_backpropagation.ipynb", "chapters/10_adagrad.ipynb", "chapters/11_rmsprop.ipynb",
+    "chapters/01_partial_derivatives.ipynb", "chapters/02_gradient.ipynb", "chapters/03_gradient_descent.ipynb",
+    "chapters/04_computing_gradients.ipynb", "chapters/05_backpropagation.ipynb",
+    "chapters/07_physics_of_descent.ipynb", "chapters/08_momentum.ipynb", "chapters/09_nesterov.ipynb",
+    "chapters/10_adagrad.ipynb", "chapters/11_rmsprop.ipynb",
     "labs/lab1_finite_differences.ipynb", "labs/lab2_gradient_descent.ipynb",
 } | {f"gdlib/{p.relative_to(ROOT / 'gdlib').as_posix()}" for p in (ROOT / "gdlib").rglob("*.py")}
 
