@@ -24,7 +24,8 @@ ENFORCE_ALL = False
 CLEAN = {"intro.md", "notation.md", "labs/lab1_finite_differences.ipynb", "labs/lab2_gradient_descent.ipynb"} | {
     f"chapters/{name}.ipynb" for name in (
         "01_partial_derivatives", "02_gradient", "03_gradient_descent", "04_computing_gradients",
-        "05_backpropagation", "06_challenges", "07_physics_of_descent", "08_momentum", "09_nesterov")}
+        "05_backpropagation", "06_challenges", "07_physics_of_descent", "08_momentum", "09_nesterov",
+        "10_adagrad", "12_adam")}
 
 PAGES = [p.relative_to(ROOT).as_posix() for p in claims.course_pages()]
 

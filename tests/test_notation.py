@@ -37,9 +37,9 @@ ENFORCE_ALL = False
 CONVERTED = {
     "intro.md",
     "chapters/01_partial_derivatives.ipynb", "chapters/02_gradient.ipynb", "chapters/03_gradient_descent.ipynb",
-    "chapters/04_computing_gradients.ipynb", "chapters/05_backpropagation.ipynb",
+    "chapters/04_computing_gradients.ipynb", "chapters/05_backpropagation.ipynb", "chapters/06_challenges.ipynb",
     "chapters/07_physics_of_descent.ipynb", "chapters/08_momentum.ipynb", "chapters/09_nesterov.ipynb",
-    "chapters/10_adagrad.ipynb", "chapters/11_rmsprop.ipynb",
+    "chapters/10_adagrad.ipynb", "chapters/11_rmsprop.ipynb", "chapters/12_adam.ipynb",
     "labs/lab1_finite_differences.ipynb", "labs/lab2_gradient_descent.ipynb",
 } | {f"gdlib/{p.relative_to(ROOT / 'gdlib').as_posix()}" for p in (ROOT / "gdlib").rglob("*.py")}
 
@@ -141,7 +141,8 @@ RETIRED = {
     "bare varepsilon (machine epsilon or a tolerance)": (
         r"\\varepsilon(?!\s*_)", r"\varepsilon_{\text{mach}}, or \delta for a tolerance; \epsilon is eps"),
     "tau as a tolerance": (r"\\tau\s*=\s*10\^", r"\delta"),
-    "L as a loss": (r"\\partial\s*L(?![\w_])|\\nabla\s*L(?![\w_])|(?<![\w\\])L\((w|W)\)", r"\mathcal L; L is smoothness"),
+    "L as a loss": (r"\\partial\s*L(?![\w_])|\\nabla\s*L(?![\w_])|(?<!\\mathcal )(?<!\\mathcal)(?<![\w\\{])L\((w|W)\)",
+                    r"\mathcal L; L is smoothness"),
     "m_ij as the hinge argument": (r"(?<![\w\\])m_\{ij'?\}", r"a_{ij}, a pre-activation"),
     "c as a level value": (r"f\(x\)\s*=\s*c(?![\w_])", r"f_0; c is the cache"),
     "eta_t of a schedule": (r"\\eta_\{?t\}?\s*=\s*\\eta_0", r"\eta_k = schedule(k)"),
@@ -276,6 +277,7 @@ def test_the_page_links_its_symbols_to_the_notation_page(rel):
     ("z_1, z_2 as the roots of momentum's matrix", r"$\rho(R) = \max(|z_1|, |z_2|)$", r"$z_k = Q^\top e$"),
     ("bare varepsilon (machine epsilon or a tolerance)", r"$\varepsilon |f| / h$", r"$\varepsilon_{\text{mach}}$"),
     ("L as a loss", r"$\partial L / \partial W$", r"$\partial \mathcal L / \partial W$, $L$-smooth"),
+    ("L as a loss", r"$L(w) = \frac1N \sum_i \ell_i(w)$", r"$\mathcal L(w)$, $\nabla \mathcal{L}(W)$, $\mathcal{L}(w)$"),
     ("m_ij as the hinge argument", r"$m_{ij} = s_{ij} - s_{iy_i} + \Delta$", r"$a_{ij}$, $\sum_{ij} Y_{ij}$"),
     ("c as a level value", r"$\{x : f(x) = c\}$", r"$\{x : f(x) = f_0\}$"),
     ("eta_t of a schedule", r"$\eta_t = \eta_0 e^{-k t}$", r"$\eta_k = \eta_0 e^{-\nu k}$"),
