@@ -86,7 +86,8 @@ def test_live_view_carries_the_same_words():
     live = ex.live
     assert live.summary == ex.grid.summary(ex.setting)
     assert 'role="status"' in live.status.value and html.escape(ex.grid.result_text(ex.setting)) in live.status.value
-    assert live.image.tooltip == f"{ex.grid.contour_text(ex.setting)}. {ex.grid.loss_text(ex.setting)}"
+    assert live.figure_text == f"{ex.grid.contour_text(ex.setting)}. {ex.grid.loss_text(ex.setting)}"
+    assert html.escape(live.figure_text) in live.status.value
     live.controls["learning_rate"].value = 2          # 0.25: sgd diverges, and the words follow
     assert live.summary.startswith("quadratic, sgd, learning_rate 0.25: diverged at step")
     assert "diverged at step" in live.status.value

@@ -23,6 +23,9 @@ from .frames import loss_axis, loss_coordinate, loss_ticks
 __all__ = ["LiveView"]
 
 _COLOR = "#d62728"
+#: Read by screen readers, not shown (the usual clip pattern).
+_VISUALLY_HIDDEN = ("position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;"
+                    "clip:rect(0,0,0,0);white-space:nowrap;border:0")
 
 
 class _Panel:
@@ -108,6 +111,9 @@ class LiveView:
     summary : str
         The setting and its result in words (:meth:`Grid.summary`), shown in
         :attr:`status` (``role="status"``, announced politely) as on the static page.
+    figure_text : str
+        The figure's text alternative (contour plot with the path, loss curve), in
+        :attr:`status` too, visually hidden.
     last_redraw_seconds : float
         Wall time of the last :meth:`update`.
 
@@ -209,13 +215,15 @@ class LiveView:
         run = grid.run(self.setting)
         diverged = run.status == "diverged"
         self.image.value = self._panel(fi).draw(run, run.message, diverged)
-        # the same words as the static page: the image's text alternative (its title) and the status line,
-        # a polite live region, so a screen reader announces the new result
-        self.image.tooltip = f"{grid.contour_text(self.setting)}. {grid.loss_text(self.setting)}"
+        # the same words as the static page: the status line, a polite live region, so a screen reader
+        # announces the new result, and the figure's text alternative right after it, visually hidden
+        # (ipywidgets.Image has no alt; its tooltip trait stops JupyterLab from rendering the image)
         self.summary = grid.summary(self.setting)
+        self.figure_text = f"{grid.contour_text(self.setting)}. {grid.loss_text(self.setting)}"
         style = "color:#c62828;font-weight:600" if diverged else ""
         self.status.value = (f'<div role="status" aria-live="polite">{html.escape(grid.setting_text(self.setting))}: '
-                             f'<span style="{style}">{html.escape(grid.result_text(self.setting))}</span></div>')
+                             f'<span style="{style}">{html.escape(grid.result_text(self.setting))}</span></div>'
+                             f'<div style="{_VISUALLY_HIDDEN}">{html.escape(self.figure_text)}</div>')
         self.last_redraw_seconds = time.perf_counter() - t0
         if self._on_change is not None:
             self._on_change(self.setting)
