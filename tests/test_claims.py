@@ -39,6 +39,15 @@ def test_directive_bodies_are_prose_and_are_scanned():
     assert findings(text) == [("unbound number", "37")]
 
 
+def test_the_bare_fence_closing_a_directive_does_not_open_a_code_block():
+    text = ("```{exercise} One\n:label: ex-01-a\nStep 0.25.\n```\n\n"
+            "````{solution} ex-01-a\n:class: dropdown\nIt takes 37 steps.\n\n```python\nx = 12345\n```\n````")
+    assert findings(text) == [("unbound number", "0.25"), ("unbound number", "37")]
+    assert findings(":::{admonition} Note\nabout 465 steps\n:::") == [("unbound number", "465")]
+    assert findings("1. Show it.\n3. ```python\n   x = 0.25\n   ```\n\n   It takes 37 steps.") == [
+        ("unbound number", "37")]
+
+
 def test_a_declared_constant_needs_a_reason():
     text = "a bold $\\eta = 0.195$"
     assert findings(text, {"constants": {"0.195": "a chosen rate, just below 2/L"}}) == []

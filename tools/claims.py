@@ -49,7 +49,31 @@ GLOBAL_CONSTANTS = {
 }
 
 # fenced blocks: ```python / ```text / ``` ... are code; ```{directive} are prose and are kept
-_CODE_FENCE = re.compile(r"^(?P<f>`{3,}(?!`)|~{3,}(?!~))(?!\s*\{)[^\n]*\n.*?^(?P=f)[ \t]*$", re.S | re.M)
+_FENCE_LINE = re.compile(r"^\s*(?:(?:[-*+]|\d+[.)])\s+)?(?P<f>`{3,}|~{3,}|:{3,})(?P<info>.*)$")  # "3. ```python" too
+
+
+def drop_code_blocks(text: str) -> str:
+    """Remove fenced code blocks, keeping the prose inside directive fences (```{exercise} ... ```).
+
+    Fences are matched as CommonMark/MyST do: a closing fence is a bare run of the opener's character,
+    at least as long, so the bare ``` that closes an {exercise} is not taken for a code block's start.
+    """
+    out, stack = [], []          # stack of (char, length, is_code)
+    for line in text.split("\n"):
+        m = _FENCE_LINE.match(line)
+        if m:
+            fence, info = m.group("f"), m.group("info").strip()
+            top = stack[-1] if stack else None
+            if top and not info and fence[0] == top[0] and len(fence) >= top[1]:
+                stack.pop()                                   # closes the innermost block
+                out.append("" if top[2] else line)
+                continue
+            if not (top and top[2]):                          # inside code, fences are text
+                stack.append((fence[0], len(fence), not info.startswith("{")))
+                out.append("" if stack[-1][2] else line)
+                continue
+        out.append("" if stack and stack[-1][2] else line)
+    return "\n".join(out)
 _CITE = re.compile(r"\{cite(:\w+)?\}`[^`]*`")
 _ROLE = re.compile(r"\{(glue(:\w+)?|ref|numref|eq|doc|download|term|abbr|math)\}`[^`]*`")
 _INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")       # on one line
@@ -59,7 +83,7 @@ _LINK_TARGET = re.compile(r"\]\([^)]*\)")
 _LABEL = re.compile(r"^\s*\([\w:-]+\)=\s*$", re.M)
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _URL = re.compile(r"https?://\S+")
-_ENUMERATION = re.compile(r"^\s*\d+\.\s", re.M)           # "1. first point" in a list
+_ENUMERATION = re.compile(r"^\s*\d+[.)]\s", re.M)        # "1. first point" in a list
 
 # numbers: order matters (longest forms first)
 _NUMBER = re.compile(
@@ -91,7 +115,8 @@ def normalise(token: str) -> str:
 def prose(text: str) -> str:
     """The part of a markdown cell that is read as text or math (code, roles, options, links removed)."""
     text = _CITE.sub(" CITE ", text)
-    for pattern in (_HTML_COMMENT, _CODE_FENCE, _ROLE, _DIRECTIVE_LINE, _INLINE_CODE, _DIRECTIVE_OPTION,
+    text = drop_code_blocks(_HTML_COMMENT.sub(" ", text))
+    for pattern in (_ROLE, _DIRECTIVE_LINE, _INLINE_CODE, _DIRECTIVE_OPTION,
                     _LINK_TARGET, _LABEL, _URL, _ENUMERATION):
         text = pattern.sub(" ", text)
     return text
