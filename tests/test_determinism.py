@@ -28,6 +28,11 @@ NOTEBOOKS = {
         ("object()", []),                                             # <object object at 0x7f...>
         ("import sys\nprint('to stderr', file=sys.stderr)", []),
     ],
+    "glued": [
+        # a myst-nb glue value (stored under application/papermill.record/text/plain) is compared too
+        ("import numpy as np\nfrom myst_nb import glue\nglue('rate', 0.5)", []),
+        ("glue('draw', float(np.random.default_rng().random()))", []),
+    ],
     "threads": [
         # what numpy's BLAS itself reports (threadpoolctl), not only the environment variable
         ("import numpy as np\nfrom threadpoolctl import threadpool_info\n"
@@ -90,6 +95,12 @@ def test_a_deterministic_notebook_passes_with_ignored_timing_and_addresses(resul
     assert len(stats["seconds"]) == 3
 
 
+def test_an_unseeded_glued_value_is_caught(result):
+    text = problem(result, "glued")
+    assert text is not None and text.startswith("glued.ipynb: cell 2 (")
+    assert "run 1: glue draw| 0." in text
+
+
 def test_the_kernels_blas_really_runs_with_1_and_with_2_threads(result):
     text = problem(result, "threads")
     assert text is not None
@@ -118,8 +129,9 @@ def test_rules_on_lines_without_a_kernel():
         nbformat.v4.new_output("stream", name="stdout", text="c\n"),
         nbformat.v4.new_output("execute_result", data={"text/plain": "<Foo at 0x7f00deadbeef>",
                                                        "image/png": "AAAA"}, execution_count=1),
-        nbformat.v4.new_output("display_data", data={"text/plain": "0.5"},
-                               metadata={"scrapbook": {"name": "rate"}}),
+        nbformat.v4.new_output("display_data", data={"application/papermill.record/text/plain": "0.5"},
+                               metadata={"scrapbook": {"name": "rate",
+                                                       "mime_prefix": "application/papermill.record/"}}),
         nbformat.v4.new_output("error", ename="KeyError", evalue="'x'", traceback=[]),
     ]
     assert determinism.checked_lines(cell) == [

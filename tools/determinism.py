@@ -23,7 +23,8 @@ What is compared (the "checked outputs")
     For every code cell, in order: the text of its ``stdout`` and ``stderr`` streams (consecutive
     pieces of one stream joined, since how a stream is cut into messages depends on timing), the
     ``text/plain`` form of every ``execute_result`` and ``display_data`` (this includes myst-nb
-    ``glue`` values, which are ``display_data``), and every error (``ename: evalue``). Two rules
+    ``glue`` values, ``display_data`` whose ``text/plain`` is stored as
+    ``application/papermill.record/text/plain``), and every error (``ename: evalue``). Two rules
     take outputs out of the comparison, and they are the only ones:
 
     1. a cell tagged ``nbval-ignore-output`` (nbval's own tag for "run me, do not compare my
@@ -84,6 +85,13 @@ def _text(value) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
+def _data(out) -> dict:
+    """An output's mime bundle; a myst-nb ``glue`` value's keys lose their ``application/papermill.record/`` prefix."""
+    data = out.get("data", {})
+    prefix = out.get("metadata", {}).get("scrapbook", {}).get("mime_prefix", "")
+    return {k[len(prefix):]: v for k, v in data.items() if k.startswith(prefix)} if prefix else data
+
+
 def _ignored(cell) -> bool:
     return IGNORE_TAG in cell.get("metadata", {}).get("tags", [])
 
@@ -105,7 +113,7 @@ def checked_lines(cell) -> list[str]:
             else:
                 blocks.append((label, _text(out.get("text", ""))))
         elif kind in ("execute_result", "display_data"):
-            data = out.get("data", {})
+            data = _data(out)
             if "text/plain" in data:
                 glue = out.get("metadata", {}).get("scrapbook", {}).get("name")
                 label = f"glue {glue}" if glue else ("result" if kind == "execute_result" else "display")
@@ -125,9 +133,10 @@ def rich_digests(cell) -> list[str]:
         return []
     found = []
     for out in cell.get("outputs", []):
+        data = _data(out)
         for mime in RICH:
-            if mime in out.get("data", {}):
-                found.append(f"{mime} " + hashlib.sha256(_text(out["data"][mime]).encode()).hexdigest())
+            if mime in data:
+                found.append(f"{mime} " + hashlib.sha256(_text(data[mime]).encode()).hexdigest())
     return found
 
 
