@@ -233,6 +233,23 @@ def test_no_assert_depends_on_wall_clock_time(path):
     assert not bad, "; ".join(bad)
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_a_cell_that_shows_a_timing_is_not_compared(path):
+    """A cell that reads a clock or prints a timed value is tagged ``nbval-ignore-output``, so that
+    ``make determinism`` (tools/determinism.py) skips it: its numbers differ at every run."""
+    nb = nbformat.read(path, as_version=4)
+    code = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    timed = timed_names([c.source for _, c in code])
+    bad = []
+    for i, cell in code:
+        prints = [ln for ln in cell.source.splitlines() if re.search(r"\bprint\(|display\(|glue\(", ln)]
+        shows_time = TIMING.search(cell.source) and prints
+        shows_timed = any(timed & set(re.findall(r"\b\w+\b", re.sub(r"#.*", "", ln))) for ln in prints)
+        if (shows_time or shows_timed) and "nbval-ignore-output" not in cell.metadata.get("tags", []):
+            bad.append(f"cell {i} shows a timing but is not tagged nbval-ignore-output")
+    assert not bad, "; ".join(bad)
+
+
 # --- no markdown swallowed by a broken fence (issue 13 item 7) ----------------------------------------------
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_no_backtick_fence_with_a_backtick_in_its_info_string(path):
