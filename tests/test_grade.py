@@ -376,7 +376,8 @@ def test_workflow_tests_every_push_and_publishes_main():
     jobs = wf["jobs"]
     steps = [s for job in jobs.values() for s in job.get("steps", [])]
     runs = "\n".join(s.get("run", "") for s in steps)
-    assert "make test" in runs and "apt-get install" in runs and "chromium" in runs
+    assert ".ci/run" in runs and "apt-get install" in runs and "chromium" in runs
+    assert "make test" in (ROOT / ".ci" / "run").read_text()   # the workflow runs what CI runs
     caches = [s["with"] for s in steps if s.get("uses", "").startswith("actions/cache@")]
     keys = " ".join(c["key"] for c in caches)
     paths = " ".join(c["path"] for c in caches)
