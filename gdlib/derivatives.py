@@ -317,7 +317,7 @@ def directional_derivative(f: Callable, x, direction, h: float = 1e-5, normalize
     -----
     .. math::
 
-        D_u f(x) = \lim_{\tau \to 0} \frac{f(x + \tau u) - f(x)}{\tau} = \nabla f(x) \cdot u
+        D_u f(x) = \lim_{s \to 0} \frac{f(x + s u) - f(x)}{s} = \nabla f(x) \cdot u
         \approx \frac{f(x + h u) - f(x - h u)}{2h},
 
     a central difference along :math:`u` with error :math:`O(h^2)` (and round-off of

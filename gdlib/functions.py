@@ -665,8 +665,10 @@ class Saddle(TestFunction):
     -----
     :math:`\nabla f = (2x, -2y)`, :math:`\nabla^2 f = \mathrm{diag}(2, -2)`: the origin
     is a critical point with one positive and one negative curvature. Gradient
-    descent started exactly on :math:`y = 0` converges to it; any :math:`y \ne 0`
-    grows like :math:`(1 + 2\eta)^t` and escapes. ``x0`` starts close to that line.
+    descent with learning rate :math:`\eta` multiplies :math:`x` by :math:`1 - 2\eta` and
+    :math:`y` by :math:`1 + 2\eta` each step: started exactly on :math:`y = 0` it converges
+    to the saddle when :math:`0 < \eta < 1`; any :math:`y \ne 0` grows like
+    :math:`(1 + 2\eta)^k` after :math:`k` steps and escapes. ``x0`` starts close to that line.
 
     Examples
     --------
@@ -759,12 +761,15 @@ class Rastrigin(TestFunction):
         \partial_i f = 2 x_i + 2 \pi A \sin(2 \pi x_i), \qquad
         \partial_i^2 f = 2 + 4 \pi^2 A \cos(2 \pi x_i),
 
-    with a diagonal Hessian. Global minimum :math:`f(0) = 0`. Each coordinate has
-    a 1-D local minimiser near every integer :math:`k` with
-    :math:`|k| \le 5` (when :math:`A` is large enough); in 1-D and 2-D all their
+    with a diagonal Hessian. Global minimum :math:`f(0) = 0`. Only the local minima in
+    the usual domain :math:`[-5.12, 5.12]^n` (the plot ``window``) are considered: there
+    each coordinate has a 1-D local minimiser near every integer :math:`j` with
+    :math:`|j| \le 5` (when :math:`A` is large enough); in 1-D and 2-D all their
     combinations (besides the origin) are listed in ``local_minima`` (120 points in
-    2-D for ``A=10``); in higher dimensions there are :math:`11^n - 1` and none are
-    listed. Saddles are not listed.
+    2-D for ``A=10``); in higher dimensions the domain holds :math:`11^n - 1` and none
+    are listed. Outside the domain there are more (a 1-D local minimiser near every
+    integer with :math:`2|x| < 2\pi A`, up to :math:`|x| \approx 31` for ``A=10``).
+    Saddles are not listed.
 
     References
     ----------

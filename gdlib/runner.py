@@ -30,15 +30,17 @@ class Trajectory:
     values : ndarray, shape (n_steps + 1,)
         ``f`` at each iterate.
     grad_norms : ndarray, shape (n_steps + 1,)
-        Euclidean norm of the gradient at each iterate (``nan`` where it was not evaluated, at
-        the last point of a diverged run).
+        Euclidean norm of the gradient at each iterate (``nan`` at the last point of a run
+        stopped for its value, where it was not evaluated; not finite at the last point of a
+        run stopped for a non-finite gradient).
     learning_rates : ndarray, shape (n_steps,)
         The rate used by each step.
     state : dict of str to ndarray
         The optimizer's buffers after each step, stacked: ``state["v"][k]`` is ``v`` after step
         ``k`` (shape ``(n_steps, dim)``); empty when ``record_state=False``.
     status : str
-        ``"converged"`` (gradient norm <= tol), ``"max_steps"`` or ``"diverged"``.
+        ``"converged"`` (gradient norm <= tol), ``"max_steps"`` or ``"diverged"`` (a value
+        not finite or beyond ``divergence_factor``, or a gradient not finite).
     message : str
         One sentence saying why the run stopped.
     """
@@ -77,8 +79,10 @@ def minimize(f, x0, optimizer: Optimizer, max_steps: int = 1000, tol: float = 1e
     r"""Minimize ``f`` from ``x0`` with ``optimizer``, recording the trajectory.
 
     Each iteration evaluates :math:`f(x_k)` and :math:`g_k = \nabla f(x_k)`, stops if
-    :math:`\|g_k\| \le` ``tol`` (converged) or ``k == max_steps``, and otherwise calls
-    ``optimizer.step(x, g)``.
+    :math:`g_k` is not finite (diverged), if :math:`\|g_k\| \le` ``tol`` (converged) or if
+    ``k == max_steps``, and otherwise calls ``optimizer.step(x, g)``; after the step it
+    stops if :math:`f(x_{k+1})` is not finite or too large (diverged, see
+    ``divergence_factor``).
 
     Parameters
     ----------
