@@ -319,7 +319,9 @@ def test_animations_have_labelled_controls_and_the_text_of_their_cell(rel, serve
                   slider: slider && (slider.getAttribute('aria-label') || (slider.labels[0] || {}).textContent || ''),
                   unnamed: [...a.querySelectorAll('button')].filter(b => !(b.getAttribute('aria-label') || b.textContent.trim())).length};
         })""")
-        if found:  # the frame slider works from the keyboard
+        if found:  # the frame slider works from the keyboard (once the frames, loaded after the page, are in)
+            page.wait_for_function("() => { const i = document.querySelector('.animation img');"
+                                   " return (i.getAttribute('src') || '').startsWith('data:'); }", timeout=20_000)
             slider = page.locator(".animation input[type=range]").first
             before = page.locator(".animation img").first.get_attribute("src")
             slider.focus()
