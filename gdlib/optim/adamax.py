@@ -49,10 +49,13 @@ class Adamax(Optimizer):
     gradients. Generalising to :math:`L^p`, :math:`c_t = \beta_2^p c_{t-1} + (1-\beta_2^p)|g_t|^p`,
     and letting :math:`p \to \infty`, :math:`c_t^{1/p} \to \max(\beta_2 u_{t-1}, |g_t|)`: a
     running maximum that forgets geometrically. It needs no bias correction (a maximum is not
-    biased towards its zero start), so only :math:`m` is corrected. The paper notes the simpler
-    bound on the step this gives, :math:`|\Delta x| \le \eta` (exactly so with
-    :math:`\beta_1^2 \le \beta_2`, the default's case; the first step has size
-    :math:`\eta\,|g|/(|g|+\epsilon)`).
+    biased towards its zero start), so only :math:`m` is corrected. The paper states the simpler
+    bound :math:`|\Delta x| \le \eta` on a step. It holds up to a factor: since
+    :math:`|g_i| \le \beta_2^{-(t-i)} u_t`, a step is at most
+    :math:`\eta\,(1-\beta_1)/(1-\beta_1/\beta_2)` (for :math:`\beta_1 < \beta_2`), which is
+    1.009 :math:`\eta` for the defaults, approached by gradients that shrink by the factor
+    :math:`\beta_2` at every step (last example); the first step has size
+    :math:`\eta\,|g|/(|g|+\epsilon)`.
 
     **torch.optim and the paper.** ``torch.optim.Adamax(lr, betas=(beta1, beta2), eps)`` is
     exactly these lines (same defaults; ``u`` is its ``exp_inf``). The paper (Kingma & Ba,
@@ -75,6 +78,17 @@ class Adamax(Optimizer):
     array([0.9, 1.1])
     >>> opt.step(x, np.array([0.0, 0.0])); np.round(opt.state[0]["u"], 6)   # u keeps beta2 * the peak
     array([4.995 , 0.4995])
+
+    Gradients that shrink by the factor ``beta2`` each step keep ``u_t = |g_t|`` while ``m``
+    remembers the larger past ones: the step exceeds the paper's bound ``learning_rate`` a little.
+
+    >>> opt, x, steps = gd.Adamax(learning_rate=1.0), np.zeros(1), []
+    >>> for t in range(1, 201):
+    ...     before = x[0]
+    ...     opt.step(x, np.array([0.999 ** t]))
+    ...     steps.append(float(before - x[0]))
+    >>> round(max(steps), 4), round((1 - 0.9) / (1 - 0.9 / 0.999), 4)   # largest step, the bound
+    (1.0091, 1.0091)
     """
 
     buffers = ("m", "u")
