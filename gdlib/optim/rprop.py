@@ -69,8 +69,9 @@ class Rprop(Optimizer):
     **torch.optim and the paper.** ``torch.optim.Rprop(lr, etas=(eta_minus, eta_plus),
     step_sizes=(step_min, step_max))`` is exactly these lines, same defaults: after a sign
     change it stores a zero gradient, so that step does not move the coordinate and the next
-    one neither grows nor shrinks its step size. This is the variant without weight
-    backtracking (Igel and Hüsken's Rprop\ :sup:`-`). Riedmiller and Braun's 1993 rule also
+    one neither grows nor shrinks its step size. This is Igel and Hüsken's iRprop\ :sup:`-`
+    (their Rprop\ :sup:`-` also drops weight backtracking but keeps the gradient after a sign
+    change, so it moves at once with the shrunk step). Riedmiller and Braun's 1993 rule also
     *undoes* the previous step of a coordinate whose sign changed (weight backtracking), which
     neither torch nor this class does. ``optax`` has no Rprop.
 
