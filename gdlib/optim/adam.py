@@ -59,7 +59,10 @@ class Adam(Optimizer):
     :math:`x \mathrel{-}= \frac{\eta\sqrt{1-\beta_2^t}}{1-\beta_1^t}\, m / (\sqrt{c} + \epsilon\sqrt{1-\beta_2^t})`,
     algebraically the lines above (multiply the fraction through by :math:`\sqrt{1-\beta_2^t}`),
     in place in one preallocated buffer; it never writes a corrected value back into ``m`` or
-    ``v``. ``torch.optim.Adam`` folds the corrections the same way.
+    ``v``. ``torch.optim.Adam`` folds only :math:`1/(1-\beta_1^t)` into the step size and
+    divides :math:`\sqrt{c}` by :math:`\sqrt{1-\beta_2^t}` before adding ``eps``; Kingma and
+    Ba's "more efficient" ordering folds both but adds an unscaled :math:`\hat\epsilon` to
+    :math:`\sqrt{c_t}` (Keras, below). The first two are the same rule up to rounding.
 
     **torch.optim and optax.** ``torch.optim.Adam(lr, betas=(beta1, beta2), eps)`` is the same
     rule with ``eps`` outside the root (same defaults); ``optax.adam`` also puts ``eps``
@@ -149,9 +152,13 @@ class AdamW(Adam):
 
     **torch.optim and optax.** ``torch.optim.AdamW`` multiplies by :math:`1-\eta_{t-1}\alpha`
     before the Adam step, as here; ``optax.adamw`` adds :math:`\alpha x` to the Adam direction
-    and scales both by :math:`-\eta_{t-1}`, the same update. The paper multiplies :math:`\alpha`
-    by a schedule multiplier rather than by :math:`\eta_{t-1}`; with a constant rate these agree up
-    to the choice of :math:`\alpha`.
+    and scales both by :math:`-\eta_{t-1}`, the same update (its default ``weight_decay`` is
+    1e-4, torch's and this class's 1e-2). The paper's Algorithm 2 writes the decay
+    :math:`\eta_t \lambda x_{t-1}`, its :math:`\lambda` (the course's :math:`\alpha`) times the
+    schedule multiplier :math:`\eta_t` alone, while its learning rate (written :math:`\alpha`
+    there) multiplies only the Adam step; with torch's rate equal to the paper's rate times
+    :math:`\eta_t`, the two agree when ``weight_decay`` is the paper's :math:`\lambda` divided
+    by its learning rate.
 
     References
     ----------

@@ -71,8 +71,9 @@ class NAdam(Adam):
     **torch.optim and the paper.** ``torch.optim.NAdam(lr, betas, eps, momentum_decay)``
     (``weight_decay=0``) is exactly these lines, same defaults; like torch, :math:`m` is
     averaged with the constant :math:`\beta_1` and :math:`\mu_t` enters only the step. Dozat's
-    Algorithm 2 writes the same update with :math:`\mu_t` for :math:`\beta_1`; the schedule is
-    his section 3 suggestion. ``optax.nadam`` uses a constant :math:`\mu = \beta_1` and Adam's
+    Algorithm 2 averages :math:`m_t = \mu_t m_{t-1} + (1-\mu_t) g_t` with the schedule itself, so
+    its :math:`m` differs from this one whenever :math:`\mu_t` varies; the schedule is his
+    section 3 suggestion. ``optax.nadam`` uses a constant :math:`\mu = \beta_1` and Adam's
     bias corrections (no schedule, no products).
 
     References

@@ -45,8 +45,9 @@ class RAdam(Adam):
     Notes
     -----
     **The variance of the adaptive rate.** Adam's per-coordinate rate :math:`1/\sqrt{\hat c_t}`
-    is estimated from few gradients early on, and its variance is large (unbounded at
-    :math:`t = 1`): the first steps can be huge, which is why Adam is usually warmed up.
+    is estimated from few gradients early on, and Liu et al. show its variance is large then
+    (divergent at :math:`t = 1` in their model): the early updates follow noise, which they
+    argue is why Adam needs a warm-up.
     Liu et al. model :math:`c_t` as a simple moving average of :math:`\rho^{\mathrm{SMA}}_t` squared
     gradients (their :math:`\rho_t`, written with SMA here because :math:`\rho` is a rate in the
     course), with
@@ -77,8 +78,8 @@ class RAdam(Adam):
     **torch.optim and the paper.** ``torch.optim.RAdam(lr, betas, eps)`` (``weight_decay=0``)
     is exactly these lines, same defaults, including its threshold :math:`\rho^{\mathrm{SMA}}_t > 5` (the
     authors' code) and ``eps`` added to :math:`\sqrt{c_t}` before the
-    :math:`\sqrt{1-\beta_2^t}` correction multiplies it (Adam's ``eps`` is effectively
-    :math:`\epsilon\sqrt{1-\beta_2^t}` there). The paper's Algorithm 2 has no ``eps`` and the
+    :math:`\sqrt{1-\beta_2^t}` correction divides it: next to :math:`\sqrt{\hat c_t}` it is
+    :math:`\epsilon/\sqrt{1-\beta_2^t}`, larger than Adam's :math:`\epsilon` early on. The paper's Algorithm 2 has no ``eps`` and the
     threshold :math:`\rho^{\mathrm{SMA}}_t > 4`. ``optax.radam`` uses ``threshold=5.0`` too and adds ``eps``
     to the corrected root.
 
