@@ -44,13 +44,17 @@ class Adadelta(Optimizer):
         d_t &= \beta\, d_{t-1} + (1-\beta)\, (\Delta x_t)^2, \qquad
         x_t = x_{t-1} + \eta_{t-1} \Delta x_t .
 
-    **The units argument.** In SGD, Adagrad or RMSProp the step :math:`\eta g/\sqrt{c}` has
-    the units of :math:`\eta` (the gradient's units cancel), not those of :math:`x`. Zeiler
+    **The units argument.** In SGD the step :math:`\eta g` has the units of :math:`\eta` times
+    those of the gradient (:math:`1/x`'s for a unitless :math:`f`); in Adagrad or RMSProp the
+    step :math:`\eta g/\sqrt{c}` has the units of :math:`\eta` (the gradient's cancel). Neither
+    has the units of :math:`x`. Zeiler
     points out that a Newton step :math:`H^{-1} g` has the units of :math:`x`, and that
     :math:`\Delta x / g \approx H^{-1}`; replacing :math:`\eta` by the RMS of the past steps,
     :math:`\sqrt{d_{t-1}+\epsilon}`, makes the update carry the units of :math:`x` and removes
-    the learning rate. The first steps are of size about :math:`\sqrt{\epsilon}` (:math:`d` starts
-    at 0): Adadelta starts slowly and accelerates as :math:`d` grows.
+    the learning rate. The first step has size
+    :math:`\sqrt{\epsilon}\,|g_1|/\sqrt{(1-\beta) g_1^2 + \epsilon} \approx \sqrt{\epsilon/(1-\beta)}`
+    (:math:`d` starts at 0; about :math:`3.2\sqrt{\epsilon}` for :math:`\beta = 0.9`): Adadelta
+    starts slowly and accelerates as :math:`d` grows.
 
     **torch.optim and optax.** ``torch.optim.Adadelta(lr, rho=decay_rate, eps)`` is exactly
     these lines (same defaults, ``lr`` multiplying the step; ``delta_cache`` is its
@@ -70,8 +74,10 @@ class Adadelta(Optimizer):
     >>> opt.step(x, np.array([2.0]))
     >>> opt.state[0]["cache"]                        # 0.1 * 2**2
     array([0.4])
-    >>> bool(np.isclose(x[0], 1 - np.sqrt(1e-6) / np.sqrt(0.4 + 1e-6) * 2.0))   # a step of ~sqrt(eps)
+    >>> bool(np.isclose(x[0], 1 - np.sqrt(1e-6) / np.sqrt(0.4 + 1e-6) * 2.0))
     True
+    >>> round(float((1 - x[0]) / np.sqrt(1e-6 / (1 - 0.9))), 4)      # the step over sqrt(eps / (1 - beta))
+    1.0
     """
 
     buffers = ("cache", "delta_cache")

@@ -37,9 +37,10 @@ class Adagrad(Optimizer):
         \quad\text{(elementwise)},
 
     for the update :math:`t = 1, 2, \dots` with :math:`g_t = \nabla f(x_{t-1})` and
-    :math:`c_0 = 0`; ``state[i]["cache"]`` holds :math:`c`. The cache only grows, so the
-    effective rate :math:`\eta/\sqrt{c_t}` only shrinks (as :math:`1/\sqrt t` for a constant
-    gradient): learning stalls, which RMSProp fixes.
+    :math:`c_0 = 0`; ``state[i]["cache"]`` holds :math:`c`. The cache never decreases, so with a
+    constant :math:`\eta` the effective rate :math:`\eta/\sqrt{c_t}` never increases (it falls as
+    :math:`1/\sqrt t` for a constant gradient): learning slows down and can stall, which
+    RMSProp's leaky average avoids.
 
     **torch.optim and optax.** ``torch.optim.Adagrad`` has the same form with ``eps=1e-10``
     outside the root, ``initial_accumulator_value=0`` and an extra ``lr_decay`` (0 here).

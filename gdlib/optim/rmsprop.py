@@ -47,8 +47,9 @@ class RMSProp(Optimizer):
 
     **torch.optim and optax.** ``torch.optim.RMSprop(lr, alpha=decay_rate, eps)`` is this rule
     (``alpha`` is ``decay_rate``; default 0.99, ``eps=1e-8`` outside the root; no
-    bias correction). ``optax.rmsprop(learning_rate, decay=0.9, eps=1e-8)`` adds ``eps``
-    *inside* the root (:math:`g/\sqrt{c+\epsilon}`), which matters when :math:`c` is tiny.
+    bias correction; its ``momentum`` and ``centered`` options are 0 and off here).
+    ``optax.rmsprop(learning_rate, decay=0.9, eps=1e-8)`` adds ``eps`` *inside* the root by
+    default (:math:`g/\sqrt{c+\epsilon}`), which matters when :math:`c` is tiny.
 
     References
     ----------

@@ -82,8 +82,10 @@ class SGD(Optimizer):
     .. math:: x_{k+1} = x_k - \eta_k \nabla f(x_k)
 
     Same as ``torch.optim.SGD(lr=eta)`` and ``optax.sgd(eta)``. "Stochastic" refers to where
-    ``dx`` comes from (a minibatch); the rule is the same. Cauchy (1847) proposed the method;
-    on a quadratic it converges iff :math:`0 < \eta < 2/L`.
+    ``dx`` comes from (a minibatch); the rule is the same. Cauchy (1847) proposed the method.
+    With a constant :math:`\eta` and exact gradients, on a quadratic with a positive-definite
+    Hessian (largest eigenvalue :math:`L`) it converges from every start iff
+    :math:`0 < \eta < 2/L`.
 
     References
     ----------
