@@ -215,16 +215,18 @@ def step_decay(learning_rate: float, drop: float = 0.5, every: int = 10) -> Sche
 def inverse_time_decay(learning_rate: float, k: float) -> Schedule:
     r"""The ``1/t`` decay, :math:`\eta_k = \eta_0 / (1 + \nu k)` at step :math:`k`.
 
-    Its rates satisfy Robbins and Monro's conditions :math:`\sum \eta_k = \infty`,
-    :math:`\sum \eta_k^2 < \infty` for ``k > 0``, the classic requirement for stochastic
-    gradient descent to converge.
+    For ``k`` :math:`= \nu > 0` its rates satisfy Robbins and Monro's conditions
+    :math:`\sum_k \eta_k = \infty`, :math:`\sum_k \eta_k^2 < \infty`: with them (and bounded
+    gradient-noise variance on a suitable objective, e.g. strongly convex and smooth) stochastic
+    gradient descent converges to the minimiser, where a constant rate only reaches a
+    noise floor. They are sufficient conditions, not necessary ones.
 
     Parameters
     ----------
     learning_rate : float
         :math:`\eta_0 > 0`.
     k : float
-        Decay constant, >= 0.
+        Decay constant :math:`\nu`, >= 0 (0 gives a constant rate).
 
     Returns
     -------
