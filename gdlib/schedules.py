@@ -10,7 +10,8 @@ count: a schedule refuses ``None``, a bool, a string, nan, inf, a fraction such 
 
 This is optax's convention (a schedule is a function of the step count), not
 ``torch.optim.lr_scheduler``'s, where a scheduler object mutates the optimizer's
-``lr`` when ``scheduler.step()`` is called once per epoch.
+``lr`` each time ``scheduler.step()`` is called (usually once per epoch, so its
+``step_size`` or ``T_max`` counts epochs where gdlib's counts steps).
 
 Examples
 --------

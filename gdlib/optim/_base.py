@@ -115,8 +115,8 @@ class Optimizer:
     in the parameter's dtype, and grads of another real dtype are cast to it (as torch keeps a
     parameter's dtype and its state in it). The arithmetic is that dtype's: over 20 steps of a test
     problem, float32 parameters stay within about 1e-6 of the float64 ones and float16 within
-    about 1e-2 (3 significant digits, rounded at every step), and float16 overflows past 65504 (a gradient above 256 squared, in Adagrad's ``cache`` or Adam's ``v``,
-    is ``inf``). An ``eps`` that rounds to 0 in the parameter's dtype is **refused** with a
+    about 1e-2 (3 significant digits, rounded at every step), and float16 overflows past 65504 (the square of a
+    gradient above about 256, on its way into Adagrad's ``cache`` or Adam's ``v``, is ``inf``). An ``eps`` that rounds to 0 in the parameter's dtype is **refused** with a
     ``ValueError`` at :meth:`step` rather than warned about: the Adam family's default
     ``eps=1e-8`` is below float16's smallest subnormal (about 6e-8), so the first step would
     divide 0 by 0 wherever a gradient is 0. Pass ``eps=1e-4`` (say) for float16 parameters.

@@ -208,8 +208,10 @@ class AMSGrad(Adam):
     Notes
     -----
     Adam's effective step :math:`\eta/\sqrt{\hat c_t}` can grow when a large, rare gradient is
-    forgotten; Reddi et al. build an online convex problem on which Adam therefore converges
-    to the worst point. AMSGrad keeps the running maximum :math:`c^{\max}_t =
+    forgotten; Reddi et al. build an online convex problem on which Adam (with :math:`\beta_1 = 0`,
+    a :math:`\beta_2` tied to the problem and :math:`\eta_t \propto 1/\sqrt t`, their Theorem 1)
+    therefore converges to the worst point of the domain, and, for any
+    :math:`\beta_1 < \sqrt{\beta_2}`, one on which its average regret does not vanish (Theorem 2). AMSGrad keeps the running maximum :math:`c^{\max}_t =
     \max(c^{\max}_{t-1}, c_t)` of the uncorrected :math:`c_t`, so a large gradient is not
     forgotten. ``state[i]`` adds ``"v_max"``.
 
