@@ -60,8 +60,11 @@ class Rprop(Optimizer):
 
     Only the sign of the gradient is used: the step is a per-coordinate step size that adapts
     multiplicatively, faster along a valley's floor (the sign holds) and slower across it (the
-    sign flips). It is a full-batch method: minibatch noise flips signs at random and shrinks
-    every step (RMSProp grew out of making it work with minibatches).
+    sign flips). It is a full-batch method. With minibatches it cannot average gradients, having
+    only their signs: Hinton's example is a weight whose gradient is +0.1 on nine minibatches and
+    -0.9 on the tenth, which should stay put but takes nine steps one way and one step back
+    (Tieleman and Hinton's lecture 6.5, where RMSProp is introduced as the minibatch version of
+    Rprop); and random sign flips keep multiplying the steps by :math:`\eta^-`.
 
     ``state[i]`` holds ``"step_size"`` (:math:`\eta_t`), ``"dx_prev"`` (:math:`g^{\text{prev}}`)
     and ``"t"``.
@@ -79,7 +82,8 @@ class Rprop(Optimizer):
     ----------
     M. Riedmiller and H. Braun, "A direct adaptive method for faster backpropagation learning:
     the RPROP algorithm", IEEE ICNN 1993. C. Igel and M. Hüsken, "Improving the Rprop learning
-    algorithm", NC 2000.
+    algorithm", NC 2000. T. Tieleman and G. Hinton, "Lecture 6.5: rmsprop", COURSERA: Neural
+    Networks for Machine Learning, 2012.
 
     Examples
     --------
