@@ -62,7 +62,8 @@ class Adamax(Optimizer):
     sec. 7.1, Algorithm 2) has no ``eps``: :math:`u_t = \max(\beta_2 u_{t-1}, |g_t|)`, which
     divides 0 by 0 for a coordinate whose gradients have all been 0; torch's ``eps`` inside the
     maximum prevents that and changes nothing once :math:`|g| \gg \epsilon`.
-    ``optax.adamax(learning_rate, b1, b2, eps)`` adds ``eps`` to ``u`` after the maximum.
+    ``optax.adamax(learning_rate, b1, b2, eps)`` is the same rule (its ``update_infinity_moment``
+    also takes :math:`\max(|g| + \epsilon, \beta_2 u)`).
 
     References
     ----------
