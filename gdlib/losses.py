@@ -458,13 +458,13 @@ def _onehot(y, n, c):
 
 
 def tensor_l2_penalty(W, reg):
-    """:math:`\\tfrac12\\lambda\\sum W^2` as a Tensor expression (see :func:`l2_penalty`).
+    """:math:`\\tfrac12\\alpha\\sum W^2` as a Tensor expression (see :func:`l2_penalty`).
 
     Parameters
     ----------
     W : Tensor or list of Tensor
     reg : float
-        :math:`\\lambda \\ge 0`.
+        L2 strength :math:`\\alpha \\ge 0`.
 
     Returns
     -------

@@ -114,7 +114,8 @@ RETIRED = {
         r"|`decay_rate`\s*\(\s*\$\\rho\$|\$\\rho\$\s*\(\s*`decay_rate`",
         r"\beta for decay_rate; \rho is a rate"),
     "lambda as L2 / weight-decay strength": (
-        r"\\lambda\s*(\\,)?\s*W(?!\w)|\\tfrac\{?\\lambda\}?\{?2\}?\s*\\(\||lVert)|\\tfrac\{?1\}?\{?2\}?\s*\\,?\s*\\lambda\s*\\sum"
+        r"\\lambda\s*(\\,)?\s*W(?!\w)|\\tfrac\{?\\lambda\}?\{?2\}?\s*\\(\||lVert)|\\tfrac\{?1\}?\{?2\}?\s*(\\,)?\s*\\lambda\s*\\sum"
+        r"|(reg|weight_decay) : float[^\n]*\n\s*(L2 strength )?:math:`\\lambda(?![_\w])"
         r"|(`reg`|`weight_decay`|weight decay|L2 (penalty|term)|penalty)[^.\n$]{0,30}\$\\lambda(?![_\w])"
         r"|\$\\lambda(?![_\w])[^.\n$]{0,30}(`reg`|`weight_decay`)",
         r"\alpha (reg, weight_decay); \lambda is a curvature"),
@@ -267,6 +268,9 @@ def test_the_page_links_its_symbols_to_the_notation_page(rel):
     ("lambda as L2 / weight-decay strength", r"$\tfrac12 \lambda \sum W^2$, gradient $\lambda W$",
      r"$\tfrac12 \lambda x^2$ on a direction of curvature $\lambda$"),
     ("lambda as L2 / weight-decay strength", r"the L2 penalty with strength $\lambda$", r"penalty $\alpha$"),
+    ("lambda as L2 / weight-decay strength", r":math:`\tfrac12\lambda\sum W^2`", r":math:`\tfrac12\alpha\sum W^2`"),
+    ("lambda as L2 / weight-decay strength", "reg : float\n        :math:`\\lambda \\ge 0`.",
+     "reg : float\n        :math:`\\alpha \\ge 0`."),
     ("sigma as the sigmoid", r"$\sigma(a) = 1/(1 + e^{-a})$", r"noise $\sigma\, \xi_k$, variance $\sigma^2$"),
     ("gamma as a curve", r"$f(\gamma(t)) = c$", r"friction $\gamma\,\dot x$"),
     ("k as a schedule's decay constant", r"$\eta_0 e^{-kt}$ and $\eta_0/(1 + kt)$", r"$\eta_0 e^{-\nu k}$"),
