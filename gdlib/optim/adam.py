@@ -153,12 +153,11 @@ class AdamW(Adam):
     **torch.optim and optax.** ``torch.optim.AdamW`` multiplies by :math:`1-\eta_{t-1}\alpha`
     before the Adam step, as here; ``optax.adamw`` adds :math:`\alpha x` to the Adam direction
     and scales both by :math:`-\eta_{t-1}`, the same update (its default ``weight_decay`` is
-    1e-4, torch's and this class's 1e-2). The paper's Algorithm 2 writes the decay
-    :math:`\eta_t \lambda x_{t-1}`, its :math:`\lambda` (the course's :math:`\alpha`) times the
-    schedule multiplier :math:`\eta_t` alone, while its learning rate (written :math:`\alpha`
-    there) multiplies only the Adam step; with torch's rate equal to the paper's rate times
-    :math:`\eta_t`, the two agree when ``weight_decay`` is the paper's :math:`\lambda` divided
-    by its learning rate.
+    1e-4, torch's and this class's 1e-2). The paper's Algorithm 2 subtracts its :math:`\lambda`
+    (the course's :math:`\alpha`) times :math:`x_{t-1}` times the schedule multiplier alone (it
+    writes the multiplier :math:`\eta_t` and the learning rate :math:`\alpha`, which multiplies only
+    the Adam step). torch's rate is the paper's learning rate times the multiplier, so the two
+    agree when ``weight_decay`` is the paper's :math:`\lambda` divided by its learning rate.
 
     References
     ----------
@@ -211,7 +210,8 @@ class AMSGrad(Adam):
     forgotten; Reddi et al. build an online convex problem on which Adam (with :math:`\beta_1 = 0`,
     a :math:`\beta_2` tied to the problem and :math:`\eta_t \propto 1/\sqrt t`, their Theorem 1)
     therefore converges to the worst point of the domain, and, for any
-    :math:`\beta_1 < \sqrt{\beta_2}`, one on which its average regret does not vanish (Theorem 2). AMSGrad keeps the running maximum :math:`c^{\max}_t =
+    :math:`\beta_1 < \sqrt{\beta_2}`, one on which its average regret does not vanish
+    (Theorem 2). AMSGrad keeps the running maximum :math:`c^{\max}_t =
     \max(c^{\max}_{t-1}, c_t)` of the uncorrected :math:`c_t`, so a large gradient is not
     forgotten. ``state[i]`` adds ``"v_max"``.
 

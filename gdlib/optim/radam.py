@@ -77,9 +77,11 @@ class RAdam(Adam):
 
     **torch.optim and the paper.** ``torch.optim.RAdam(lr, betas, eps)`` (``weight_decay=0``)
     is exactly these lines, same defaults, including its threshold :math:`\rho^{\mathrm{SMA}}_t > 5` (the
-    authors' code tests :math:`\ge 5`, the same steps unless :math:`\rho^{\mathrm{SMA}}_t` hits 5 exactly) and ``eps`` added to :math:`\sqrt{c_t}` before the
+    authors' code tests :math:`\ge 5`, the same steps unless :math:`\rho^{\mathrm{SMA}}_t` hits 5
+    exactly) and ``eps`` added to :math:`\sqrt{c_t}` before the
     :math:`\sqrt{1-\beta_2^t}` correction divides it: next to :math:`\sqrt{\hat c_t}` it is
-    :math:`\epsilon/\sqrt{1-\beta_2^t}`, larger than Adam's :math:`\epsilon` early on. The paper's Algorithm 2 has no ``eps`` and the
+    :math:`\epsilon/\sqrt{1-\beta_2^t}`, larger than Adam's :math:`\epsilon` early on. The paper's
+    Algorithm 2 has no ``eps`` and the
     threshold :math:`\rho^{\mathrm{SMA}}_t > 4`. ``optax.radam`` uses ``threshold=5.0`` too and adds ``eps``
     to the corrected root.
 
