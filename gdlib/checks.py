@@ -16,7 +16,8 @@ naming the exercise.
 Notes
 -----
 Tolerances: values computed the same way as the reference (optimizer steps,
-schedules, losses) must agree to ``rtol=1e-6``; gradients compared with
+schedules, losses) must agree to ``rtol=1e-6`` (a student's ``numerical_gradient``, computed
+exactly as the reference, to ``rtol=1e-7``); analytic gradients compared with
 central finite differences to ``rtol=1e-5`` (the central difference with
 :math:`h = 10^{-5}` is accurate to about :math:`10^{-10}` relative on the
 smooth test inputs used here, so a correct answer passes with a wide margin
@@ -28,7 +29,7 @@ Examples
 >>> check_numerical_gradient(gd.numerical_gradient)
 numerical_gradient: all 6 checks passed
 >>> def numerical_gradient(f, x, h=1e-5):
-...     raise NotImplementedError("Exercise 1.1: loop over the components of x")
+...     raise NotImplementedError("loop over the components of x")
 >>> check_numerical_gradient(numerical_gradient)  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
@@ -457,7 +458,7 @@ def check_svm_loss_grad(svm_loss_grad):
     r"""Check a student's ``svm_loss_grad(scores, y, delta=1.0) -> (loss, dscores)``.
 
     The reference is :func:`gdlib.losses.svm_loss`: the hinge loss averaged over the
-    batch, :math:`L = \frac1N \sum_i \sum_{j \ne y_i} \max(0, s_{ij} - s_{iy_i} + \Delta)`,
+    batch, :math:`\mathcal L = \frac1N \sum_i \sum_{j \ne y_i} \max(0, s_{ij} - s_{iy_i} + \Delta)`,
     and its gradient with respect to the scores.
 
     Raises
@@ -895,7 +896,7 @@ def check_rmsprop_step(rmsprop_step):
 def check_adam_step(adam_step):
     r"""Check ``adam_step(x, dx, m, v, t, learning_rate, beta1, beta2, eps) -> (x, m, v)`` against :class:`gdlib.optim.Adam`.
 
-    ``t`` is the step number counted from 1. The moments
+    ``t`` is the update count, from 1 (the number of gradients seen, :math:`t = k + 1`). The moments
     :math:`m \leftarrow \beta_1 m + (1-\beta_1) dx`, :math:`c \leftarrow \beta_2 c + (1-\beta_2) dx^2`
     (:math:`c` is the buffer ``v``, see the notation page) are returned **uncorrected**; the
     update uses the bias-corrected :math:`\hat m = m / (1 - \beta_1^t)`,
@@ -994,8 +995,9 @@ def _shape_hint(key, got, params) -> str:
 def check_two_layer_backward(two_layer_backward):
     r"""Check ``two_layer_backward(X, y, W1, b1, W2, b2) -> (loss, dW1, db1, dW2, db2)``.
 
-    The network: :math:`h = \max(0, X W_1 + b_1)`, :math:`s = h W_2 + b_2`, and the
-    mean softmax cross-entropy :math:`L` of :math:`s` (:func:`gdlib.losses.softmax_cross_entropy`).
+    The network of lab 3: :math:`H = \max(0, X W_1 + b_1)`, :math:`S = H W_2 + b_2`, and the
+    mean softmax cross-entropy :math:`\mathcal L` of the scores :math:`S`
+    (:func:`gdlib.losses.softmax_cross_entropy`).
     The loss is compared with gdlib's, each gradient with central finite differences of
     gdlib's loss (``rtol=1e-5``), in backprop order: ``dW2``, ``db2``, ``dW1``, ``db1``.
 
