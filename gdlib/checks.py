@@ -226,7 +226,7 @@ def _ratio_hint(expected: np.ndarray, got: np.ndarray) -> str:
 
 def _compare(name, what, expected, got, context="", hint="", rtol=1e-6, atol=1e-12, hint_fn=None,
              shape_hint=""):
-    """Raise CheckFailed naming the worst component if ``got`` is not close to ``expected``."""
+    """Raise CheckFailed naming the first wrong entry if ``got`` is not close to ``expected``."""
     __tracebackhide__ = True  # noqa: F841
     expected = np.asarray(expected, dtype=np.float64)
     got = _as_array(name, what, got, expected.shape, context, shape_hint=shape_hint)
