@@ -7,6 +7,9 @@ build leaves already rewritten pages in place).
 
 from __future__ import annotations
 
+import json
+import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -128,3 +131,111 @@ def test_mathjax_config_is_merged():
     assert mj["options"]["enableEnrichment"] is False and mj["options"]["enableAssistiveMml"] is True
     assert mj["loader"]["paths"]["mathjax-newcm"] == "[mathjax]/newcm-font"
     assert mj["output"]["displayOverflow"] == "linebreak"
+
+
+# --- math rendered at build time ------------------------------------------------------------------
+MATH_PAGE = r"""<html><head>
+<link href="../_static/styles/theme.css" rel="stylesheet" />
+<script>window.MathJax = {"options": {"processHtmlClass": "tex2jax_process|mathjax_process|math|output_area"}}</script>
+<script defer="defer" src="../_static/gd-vendor/mathjax/tex-mml-chtml.js?v=cadf963e"></script>
+</head><body>
+<p>The step <span class="math notranslate nohighlight">\(x_{k+1} = x_k - \eta \nabla f(x_k)\)</span> and
+<span class="math notranslate nohighlight">\(a &lt; b\)</span>.</p>
+<div class="math notranslate nohighlight" id="equation-adam">
+<span class="eqno">(1)<a class="headerlink" href="#equation-adam" title="Link to this equation">#</a></span>\[
+\hat m_t = \frac{m_t}{1 - \beta_1^t}
+\]</div>
+<pre>a literal \(x\) in code stays</pre>
+</body></html>"""
+
+
+def test_math_items_are_read_from_sphinx_elements():
+    assert gd_perf._math_items(MATH_PAGE) == [
+        (r"x_{k+1} = x_k - \eta \nabla f(x_k)", False),
+        ("a < b", False),  # unescaped: MathJax gets the TeX, not the HTML
+        (r"\hat m_t = \frac{m_t}{1 - \beta_1^t}", True),
+    ]
+
+
+def test_prerendered_page_drops_mathjax_and_keeps_equation_numbers():
+    fake = {item: f"<mjx-container>{i}</mjx-container>" for i, item in enumerate(gd_perf._math_items(MATH_PAGE))}
+    out = gd_perf.prerender_page(MATH_PAGE, fake, "../_static/gd-math.css")
+    assert "tex-mml-chtml.js" not in out and "window.MathJax" not in out
+    assert out.count('<link rel="stylesheet" href="../_static/gd-math.css" />') == 1
+    assert out.index("gd-math.css") < out.index("</head>")
+    assert '<span class="math notranslate nohighlight"><mjx-container>1</mjx-container></span>' in out
+    assert 'id="equation-adam">\n<span class="eqno">(1)<a class="headerlink"' in out
+    assert "<mjx-container>2</mjx-container></div>" in out
+    assert r"<pre>a literal \(x\) in code stays</pre>" in out  # code is not math
+    assert gd_perf.prerender_page(out, fake, "../_static/gd-math.css") == out  # a second pass changes nothing
+
+
+def test_math_not_rendered_keeps_mathjax_on_that_page():
+    items = gd_perf._math_items(MATH_PAGE)
+    partial = {item: "<mjx-container>ok</mjx-container>" for item in items[:2]}  # the third: a TeX error
+    out = gd_perf.prerender_page(MATH_PAGE, partial, "../_static/gd-math.css")
+    assert "tex-mml-chtml.js" in out and "window.MathJax" in out
+    assert r"\hat m_t" in out and out.count("<mjx-container>ok</mjx-container>") == 2
+
+
+def test_tex_left_ignores_code_and_rendered_math():
+    assert gd_perf.tex_left(r"<p>see \(x\)</p>")
+    assert gd_perf.tex_left("<p>$$ y $$</p>")
+    assert not gd_perf.tex_left(r"<p>costs $5</p><code>\(x\)</code><pre>$$</pre><script>'\\['</script>")
+    assert not gd_perf.tex_left(r'<mjx-container><mjx-assistive-mml><math><mi>\[</mi></math></mjx-assistive-mml></mjx-container>')
+
+
+HAS_MATHJAX_NODE = shutil.which("node") is not None and (gd_perf.NODE_MODULES / "@mathjax" / "src").is_dir()
+needs_mathjax_node = pytest.mark.skipif(
+    not HAS_MATHJAX_NODE, reason=f"node or @mathjax/src missing in {gd_perf.NODE_MODULES} (run `make vendor`)")
+
+
+@needs_mathjax_node
+def test_mathjax_in_node_renders_chtml_with_assistive_mathml(tmp_path):
+    """A small site in, CHTML out: no TeX left, MathML for screen readers, one shared stylesheet."""
+    site = tmp_path / "html"
+    (site / "chapters").mkdir(parents=True)
+    (site / "chapters" / "a.html").write_text(MATH_PAGE, encoding="utf-8")
+    (site / "b.html").write_text(MATH_PAGE.replace("../_static", "_static"), encoding="utf-8")
+    (site / "plain.html").write_text("<html><head></head><body><p>no math</p></body></html>", encoding="utf-8")
+    counts = gd_perf.prerender_site(site)
+    assert counts["equations"] == 6 and counts["math_pages"] == 2 and counts["mathjax_pages"] == 0
+    # the vendored font folder is not in this small site
+    assert [e for e in counts["errors"] if "font files" not in e] == []
+
+    out = (site / "chapters" / "a.html").read_text(encoding="utf-8")
+    assert not gd_perf.tex_left(out)
+    assert "tex-mml-chtml.js" not in out and "window.MathJax" not in out
+    assert out.count('<mjx-container class="MathJax" jax="CHTML"') == 3
+    assert out.count('display="true"') >= 1
+    # the visual part is hidden from screen readers, which read the MathML beside it
+    assert out.count('aria-hidden="true"') >= 3 and out.count("<mjx-assistive-mml") == 3
+    mathml = out[out.index("<mjx-assistive-mml"):out.index("</mjx-assistive-mml>")]
+    assert '<math xmlns="http://www.w3.org/1998/Math/MathML"' in mathml and "<mi>x</mi>" in mathml
+    assert "<mi>η</mi>" in mathml and "∇" in mathml
+    assert '<span class="eqno">(1)' in out and "data-latex" not in out
+    assert '<link rel="stylesheet" href="../_static/gd-math.css" />' in out
+    assert '<link rel="stylesheet" href="_static/gd-math.css" />' in (site / "b.html").read_text(encoding="utf-8")
+    assert "gd-math.css" not in (site / "plain.html").read_text(encoding="utf-8")
+
+    css = (site / "_static" / "gd-math.css").read_text(encoding="utf-8")
+    assert "mjx-container" in css and "mjx-assistive-mml" in css
+    fonts = re.findall(r'url\("([^"]+)"\)', css)
+    assert fonts and all(f.startswith(gd_perf.MATH_FONT_URL + "/") and f.endswith(".woff2") for f in fonts)
+    # a second build-finished pass (incremental build) changes nothing
+    before = {p: p.read_text(encoding="utf-8") for p in site.rglob("*.html")}
+    assert gd_perf.prerender_site(site)["equations"] == 0
+    assert before == {p: p.read_text(encoding="utf-8") for p in site.rglob("*.html")}
+    # an incremental build rewrites one page: the stylesheet is made for every page's equations still
+    (site / "c.html").write_text(MATH_PAGE.replace(r"\(a &lt; b\)", r"\(\mathcal{L}\)"), encoding="utf-8")
+    assert gd_perf.prerender_site(site)["equations"] == 3
+    known = json.loads((site / gd_perf.MATH_ITEMS).read_text(encoding="utf-8"))
+    assert ["a < b", False] in known and [r"\mathcal{L}", False] in known and len(known) == 4
+    assert "gd-math-tex" not in " ".join(p.name for p in site.rglob("*"))  # not served
+
+
+@needs_mathjax_node
+def test_tex_error_is_reported_not_rendered():
+    rendered, _css, errors = gd_perf.render_math([(r"\frac{a", True), ("x", False)])
+    assert (r"\frac{a", True) not in rendered and ("x", False) in rendered
+    assert len(errors) == 1 and "\\\\frac{a" in errors[0]

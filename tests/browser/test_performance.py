@@ -8,8 +8,12 @@ static host serves it; Chromium is Debian's, driven by Playwright (``chromium_se
 - page weight: until its load event it transfers at most ``PAGE_BUDGET_BYTES`` (gzip, what a
   reader's phone downloads to show the page: lazy images further down and the animations' frames
   come later) and never loads the theme's ``fontawesome.js``;
-- equations that fit: once MathJax has typeset every equation, no display equation is wider than
-  its column (no sideways scrolling inside its box);
+- math rendered at build time: every equation is MathJax's CHTML already in the HTML
+  (``tools/site/gd_perf.py`` renders it with MathJax 4 in Node) and the page loads no MathJax
+  script (typesetting in the browser was the main-thread work that kept Lighthouse's performance
+  at 0.34-0.75 on the math pages);
+- equations that fit: no display equation is wider than its column (no sideways scrolling inside
+  its box);
 - no raw TeX: no TeX delimiter (``$``, ``$$``, ``\\(``, ``\\[``) nor TeX command is left in the
   page's rendered text outside code, preformatted text and MathJax's output.
 ``test_lighthouse`` runs Lighthouse 12 (``tools/site/lighthouse``, pinned, installed by ``npm ci``
@@ -119,9 +123,18 @@ def phone(browser, gzip_site):
     assert not external, f"requests leaving the site (blocked): {external[:5]}"
 
 
-# MathJax typesets lazily (an equation as it nears the viewport): typeset them all before checking
+# math rendered at build time: every math element holds MathJax's output, and no MathJax runs here
+PRERENDERED_JS = """() => ({mathjax: typeof window.MathJax !== 'undefined',
+  scripts: [...document.scripts].map(s => s.src).filter(s => /mathjax/i.test(s)),
+  untypeset: [...document.querySelectorAll('.math')].filter(m => !m.querySelector('mjx-container'))
+             .map(m => m.textContent.trim().slice(0, 60))})"""
+
+# a page that still loads MathJax (a TeX error left to the browser) typesets lazily: typeset it all
 TYPESET_ALL_JS = """async () => {
-  if (!(window.MathJax && MathJax.startup && MathJax.startup.promise)) return false;
+  if (!(window.MathJax && MathJax.startup && MathJax.startup.promise)) {
+    if (document.fonts) await document.fonts.ready;
+    return true;
+  }
   await MathJax.startup.promise;
   const doc = MathJax.startup.document;
   if (doc && doc.lazyTypesetAll) await doc.lazyTypesetAll();
@@ -174,6 +187,7 @@ def test_phone_page(rel, gzip_site, phone):
     page.wait_for_timeout(300)  # the fonts MathJax asks for once it has typeset what is in view
     weight = page.evaluate(TRANSFER_JS)  # up to the load event, before the reader scrolls
     has_math = rel in MATH_PAGES
+    prerendered = page.evaluate(PRERENDERED_JS)
     typeset = page.evaluate(TYPESET_ALL_JS) if has_math else True
     wide = page.evaluate(WIDE_EQUATIONS_JS) if has_math else []
     raw = page.evaluate(RAW_TEX_JS)
@@ -188,6 +202,12 @@ def test_phone_page(rel, gzip_site, phone):
                         f"of {PAGE_BUDGET_BYTES / 1e3:.0f} kB ({weight['n']} requests)")
     if not typeset:
         problems.append("MathJax did not start")
+    mathjax_js = [u for u in weight["urls"] if "/mathjax/" in u and u.split("?", 1)[0].endswith(".js")]
+    if has_math and (prerendered["mathjax"] or prerendered["scripts"] or mathjax_js):
+        problems.append("loads MathJax in the browser (its math should all be rendered at build time by "
+                        f"tools/site/gd_perf.py; see the build's gd_perf warnings): {prerendered['scripts'] or mathjax_js}")
+    if prerendered["untypeset"]:
+        problems.append(f"{len(prerendered['untypeset'])} math element(s) not rendered: {prerendered['untypeset'][:3]}")
     if wide:
         problems.append(f"{len(wide)} display equation(s) wider than a {PHONE['width']} px phone's column (they "
                         "scroll sideways): " + "; ".join(f"{w['width']} px in {w['column']} px: {w['tex']}"

@@ -33,14 +33,26 @@ Lighthouse 12 (mobile defaults, the site served with gzip) before these changes:
   when the animation comes within a screen of the viewport or one of its controls gets focus or
   a pointer; a control used before the frames arrive is replayed once they have. A
   ``<script src>`` (not ``fetch``), so it works from ``file://`` too.
-- MathJax (already ``defer``) typesets lazily: its ``ui/lazy`` extension typesets an
-  equation when it comes near the viewport, instead of every equation of a long chapter in
-  one long task before the page responds.
+- The math is rendered at build time. Typesetting in the browser was what kept the math pages at
+  Lighthouse performance 0.34-0.75 (MathJax's 283 kB script, then 0.3-0.8 s of main-thread work a
+  chapter, four times that under Lighthouse's CPU throttling). After the build, one run of
+  ``prerender_math.mjs`` (MathJax 4 in Node, ``@mathjax/src`` pinned in ``package.json`` and
+  installed by ``make vendor``) turns the TeX of every math element Sphinx wrote (``\\(..\\)``,
+  ``\\[..\\]``, ``$$..$$``; class ``math``) into MathJax's CHTML with its assistive MathML beside
+  it (``<mjx-assistive-mml>``: screen readers and axe-core read the MathML, the visual part is
+  ``aria-hidden``). Its stylesheet (MathJax's rules and the ``@font-face`` of each font part used,
+  woff2 from the vendored ``@mathjax/mathjax-newcm-font``) is one file for the whole site,
+  ``_static/gd-math.css``. A page whose math is all rendered, and whose text holds no other TeX
+  delimiter, no longer loads MathJax at all. An equation MathJax cannot parse is reported as a
+  build warning and left as TeX; its page keeps loading MathJax, which shows it as before.
 
-And for equations on a phone (item 6): MathJax 4 (``vendor.py``) breaks a display equation
-that is wider than its column at its operators (``displayOverflow: linebreak``); ``gd-perf.css``
-gives it the column's width to measure (the theme lays ``div.math`` out as a flex row, in which
-MathJax measured a few em and broke every equation at every operator).
+The MathJax configuration below still serves such a page: MathJax 4 (``vendor.py``) typesets
+lazily (``ui/lazy``) and breaks a display equation that is wider than its column at its operators
+(``displayOverflow: linebreak``); ``gd-perf.css`` gives it the column's width to measure (the theme
+lays ``div.math`` out as a flex row, in which MathJax measured a few em and broke every equation at
+every operator). Rendered at build time, equations are not broken into lines (Node has no column
+to measure): the chapters' display equations are stacked to fit a 390 px phone, which
+``tests/browser/test_performance.py`` checks.
 
 All of it happens in ``build-finished`` on the written files, so it sees the final HTML that
 the templates, myst-nb and the other extensions produced; a page it does not recognise is
@@ -50,7 +62,10 @@ left as it is. Run alone on a built site: ``python tools/site/gd_perf.py _build/
 from __future__ import annotations
 
 import html
+import json
 import re
+import shutil
+import subprocess
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -217,6 +232,141 @@ def externalize_animations(text: str, page_dir_to_root: str, outdir: Path) -> st
     return ANIMATION_SCRIPT.sub(move, text)
 
 
+# --- math rendered at build time ------------------------------------------------------------------
+ROOT = Path(__file__).resolve().parents[2]
+NODE_MODULES = ROOT / "_vendor" / "npm" / "node_modules"   # tools/site/vendor.py's npm ci (`make vendor`)
+PRERENDER_JS = Path(__file__).resolve().with_name("prerender_math.mjs")
+MATH_CSS = "_static/gd-math.css"
+# every (TeX, display) rendered so far, beside Sphinx's doctrees (not served): see prerender_site
+MATH_ITEMS = "../.doctrees/gd-math-tex.json"
+# MathJax's font files, relative to MATH_CSS (html_extra_path serves _vendor/site as the site root)
+MATH_FONT_URL = "gd-vendor/mathjax/newcm-font/chtml/woff2"
+# a display equation wider than this (px) also gets a copy broken into lines at this width, shown on
+# narrow screens (gd-perf.css): a 360 px phone's column, with the theme's margins
+MATH_NARROW_PX = 320
+# the math elements Sphinx writes (its mathjax extension: `\(..\)` inline, `\[..\]` display, with an
+# equation number before a labelled display)
+MATH_ELEMENT = re.compile(
+    r'<(?P<tag>span|div) class="math notranslate nohighlight"(?P<attrs>[^>]*)>(?P<body>.*?)</(?P=tag)>', re.S
+)
+MATH_BODY = re.compile(
+    r'(?P<pre>\s*(?:<span class="eqno">.*?</span>)?\s*)'
+    r'(?:\\\((?P<inline>.*)\\\)|\\\[(?P<display>.*)\\\]|\$\$(?P<dollars>.*)\$\$)\s*\Z',
+    re.S,
+)
+MATHJAX_SCRIPT = re.compile(r'[ \t]*<script[^>]*\bsrc="[^"]*/mathjax/tex-mml-chtml\.js[^"]*"[^>]*>\s*</script>\n?')
+MATHJAX_CONFIG_SCRIPT = re.compile(r'[ \t]*<script>\s*window\.MathJax = (?:(?!</script>).)*</script>\n?', re.S)
+# what MathJax would typeset in a page's text (the site's delimiters; `$` alone is not one)
+TEX_DELIMITER = re.compile(r'\\\(|\\\[|\$\$|\\begin\{')
+NOT_TEXT = re.compile(r'<(script|style|pre|code|textarea)\b.*?</\1>|<mjx-container\b.*?</mjx-container>|<[^>]*>',
+                      re.S | re.I)
+
+
+def _math_items(text: str) -> list[tuple[str, bool]]:
+    """The (TeX, display) of every Sphinx math element of a page still holding TeX."""
+    items = []
+    for m in MATH_ELEMENT.finditer(text):
+        body = MATH_BODY.match(m.group("body"))
+        if body is None:
+            continue
+        if body.group("inline") is not None:
+            items.append((html.unescape(body.group("inline")).strip(), False))
+        else:
+            tex = body.group("display") if body.group("display") is not None else body.group("dollars")
+            items.append((html.unescape(tex).strip(), True))
+    return items
+
+
+def render_math(items: list[tuple[str, bool]], *, font_url: str = MATH_FONT_URL,
+                node_modules: Path = NODE_MODULES) -> tuple[dict[tuple[str, bool], str], str, list[str]]:
+    """CHTML for each (TeX, display), MathJax's stylesheet for all of them, and the TeX errors.
+
+    One run of ``prerender_math.mjs`` (MathJax 4 in Node) for the whole list.
+    """
+    node = shutil.which("node")
+    if node is None:
+        raise FileNotFoundError("node (Node.js) is needed to render the math at build time")
+    if not (node_modules / "@mathjax" / "src").is_dir():
+        raise FileNotFoundError(f"@mathjax/src is not installed in {node_modules} (run `make vendor`)")
+    unique = list(dict.fromkeys(items))
+    request = {"fontURL": font_url, "narrowWidth": MATH_NARROW_PX, "items": [{"tex": t, "display": d} for t, d in unique]}
+    proc = subprocess.run([node, str(PRERENDER_JS), str(node_modules)], input=json.dumps(request),
+                          capture_output=True, text=True, encoding="utf-8", check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"prerender_math.mjs failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    reply = json.loads(proc.stdout)
+    rendered = {item: out for item, out in zip(unique, reply["html"]) if out is not None}
+    errors = [f"{unique[e['index']][0]!r}: {e['message']}" for e in reply["errors"]]
+    return rendered, reply["css"], errors
+
+
+def tex_left(text: str) -> bool:
+    """Whether a page's text (outside code, scripts and rendered math) still holds a TeX delimiter."""
+    return bool(TEX_DELIMITER.search(html.unescape(NOT_TEXT.sub(" ", text))))
+
+
+def prerender_page(text: str, rendered: dict[tuple[str, bool], str], css_href: str) -> str:
+    """Replace each math element's TeX by its CHTML; drop MathJax's scripts when no TeX is left."""
+    count = [0]
+
+    def replace(m: re.Match) -> str:
+        body = MATH_BODY.match(m.group("body"))
+        if body is None:
+            return m.group(0)
+        display = body.group("inline") is None
+        tex = next(g for g in (body.group("inline"), body.group("display"), body.group("dollars")) if g is not None)
+        out = rendered.get((html.unescape(tex).strip(), display))
+        if out is None:  # a TeX error: left to the browser's MathJax, which shows it as it did
+            return m.group(0)
+        count[0] += 1
+        return f'<{m.group("tag")} class="math notranslate nohighlight"{m.group("attrs")}>{body.group("pre")}{out}</{m.group("tag")}>'
+
+    text = MATH_ELEMENT.sub(replace, text)
+    if count[0] and css_href not in text:
+        text = text.replace("</head>", f'<link rel="stylesheet" href="{css_href}" />\n</head>', 1)
+    if not tex_left(text):
+        text = MATHJAX_SCRIPT.sub("", text)
+        text = MATHJAX_CONFIG_SCRIPT.sub("", text)
+    return text
+
+
+def prerender_site(outdir: Path, *, node_modules: Path = NODE_MODULES) -> dict[str, Any]:
+    """Render every page's math at build time (one Node run), write the shared stylesheet."""
+    pages = {}
+    for page in sorted(outdir.rglob("*.html")):
+        rel = page.relative_to(outdir).as_posix()
+        if rel.startswith(("_static/", "_sources/", "_images/")):
+            continue
+        pages[rel] = page.read_text(encoding="utf-8")
+    items = [item for text in pages.values() for item in _math_items(text)]
+    counts: dict[str, Any] = {"equations": len(items), "math_pages": 0, "mathjax_pages": 0, "errors": []}
+    rendered: dict[tuple[str, bool], str] = {}
+    if items:
+        # an incremental build rewrites only some pages, but the one stylesheet must serve them all:
+        # it is made from this build's equations and those of the pages rendered before (MATH_ITEMS)
+        known = outdir / MATH_ITEMS
+        before = [tuple(i) for i in json.loads(known.read_text(encoding="utf-8"))] if known.exists() else []
+        every = list(dict.fromkeys(before + items))
+        rendered, css, counts["errors"] = render_math(every, node_modules=node_modules)
+        known.parent.mkdir(parents=True, exist_ok=True)
+        known.write_text(json.dumps([list(i) for i in every if i in rendered]), encoding="utf-8")
+        css_path = outdir / MATH_CSS
+        css_path.parent.mkdir(parents=True, exist_ok=True)
+        css_path.write_text(css, encoding="utf-8")
+        missing = sorted({u for u in re.findall(r'url\("([^"]+)"\)', css) if not (css_path.parent / u).exists()})
+        if missing:
+            counts["errors"].append(f"{MATH_CSS} names font files the site does not serve: {missing[:5]}")
+    for rel, text in pages.items():
+        new = prerender_page(text, rendered, "../" * rel.count("/") + MATH_CSS)
+        if "<mjx-container" in new:
+            counts["math_pages"] += 1
+        if MATHJAX_SCRIPT.search(new):
+            counts["mathjax_pages"] += 1
+        if new != text:
+            (outdir / rel).write_text(new, encoding="utf-8")
+    return counts
+
+
 # MathJax 4 (tools/site/vendor.py), as the site configures it. Deep-merged into `mathjax3_config`
 # (Sphinx writes it as `window.MathJax = {...}`), so myst-nb's and the book's own settings stay.
 MATHJAX_CONFIG: dict[str, Any] = {
@@ -293,6 +443,15 @@ def _build_finished(app: Any, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
     search_as_you_type = str(app.config.html_theme_options.get("search_as_you_type", False)).lower() == "true"
+    try:
+        math = prerender_site(Path(app.outdir))
+    except (OSError, RuntimeError, ValueError) as err:  # no node / @mathjax/src: the browser's MathJax stays
+        logger.warning(f"gd_perf: math not rendered at build time, the pages load MathJax instead: {err}")
+    else:
+        for error in math["errors"]:
+            logger.warning(f"gd_perf: math left to the browser's MathJax: {error}")
+        logger.info(f"gd_perf: {math['equations']} equations rendered at build time on {math['math_pages']} "
+                    f"pages; {math['mathjax_pages']} pages still load MathJax")
     counts = optimize_site(Path(app.outdir), search_as_you_type=search_as_you_type)
     if counts["unknown_icons"]:
         logger.warning(f"gd_perf: {counts['unknown_icons']} Font Awesome icon(s) not found in the theme's "
@@ -309,4 +468,5 @@ def setup(app: Any) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
+    print(prerender_site(Path(sys.argv[1] if len(sys.argv) > 1 else "_build/html")))
     print(optimize_site(Path(sys.argv[1] if len(sys.argv) > 1 else "_build/html")))

@@ -11,6 +11,11 @@ as ``_build/html/_static/gd-vendor/...`` (``mathjax_path`` and ``nb_ipywidgets_j
 there). ``make vendor`` (a prerequisite of ``make book``) runs this only when the
 stamp file is missing or older than its inputs.
 
+One package is for the build, not the browser: ``@mathjax/src`` (MathJax 4's node API, the
+same version as ``mathjax``), with which ``gd_perf.py`` renders the site's math at build time
+(``tools/site/prerender_math.mjs``). It stays in ``_vendor/npm/node_modules``; nothing of it is
+served but its licence.
+
 Usage: ``python tools/site/vendor.py [--force]`` from the repository root.
 """
 
