@@ -38,7 +38,8 @@ $(VENDOR_STAMP): tools/site/package.json tools/site/package-lock.json tools/site
 
 vendor: $(STAMP) $(VENDOR_STAMP)
 
-unit: $(STAMP)
+# vendor first: tests/test_site_perf.py renders math with the vendored MathJax in Node
+unit: $(STAMP) vendor
 	$(BIN)/python -m pytest -q tests gdlib --doctest-modules --ignore=tests/browser
 
 # every page of the built site (run `make book` first) in Debian's Chromium driven by Playwright;
