@@ -14,3 +14,41 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+def content_pages(site) -> list[str]:
+    """The built site's pages, as paths relative to ``site``: no Sphinx folders, no redirect page.
+
+    ``index.html`` only forwards to the first page (a ``<meta http-equiv="Refresh">``), so the tests
+    that look at a page's content leave it out.
+    """
+    import re
+    from pathlib import Path
+
+    site = Path(site)
+    skip = ("_static/", "_sources/", "_images/", "_vendor/")
+    pages = []
+    for p in sorted(site.rglob("*.html")):
+        rel = p.relative_to(site).as_posix()
+        if rel.startswith(skip):
+            continue
+        if re.match(r'\s*<meta http-equiv="Refresh"', p.read_text(encoding="utf-8"), re.IGNORECASE):
+            continue
+        pages.append(rel)
+    return pages
+
+
+def launch(sync_api):
+    """Debian's Chromium with the flags above, as a context manager: ``with launch(sync_api) as browser``."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def _browser():
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+            try:
+                yield browser
+            finally:
+                browser.close()
+
+    return _browser()

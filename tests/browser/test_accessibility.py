@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pytest
 
-from chromium_setup import CHROMIUM, FLAGS
+from chromium_setup import CHROMIUM, content_pages, launch
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("GD_SITE_DIR", ROOT / "_build" / "html")).resolve()
@@ -56,20 +56,7 @@ if not (SITE / "index.html").exists():
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (pip) is not installed")
 
 
-def _pages() -> list[str]:
-    skip = ("_static/", "_sources/", "_images/", "_vendor/")
-    pages = []
-    for p in sorted(SITE.rglob("*.html")):
-        rel = p.relative_to(SITE).as_posix()
-        if rel.startswith(skip):
-            continue
-        if re.match(r'\s*<meta http-equiv="Refresh"', p.read_text(encoding="utf-8"), re.IGNORECASE):
-            continue  # index.html only forwards to the first page
-        pages.append(rel)
-    return pages
-
-
-PAGES = _pages()
+PAGES = content_pages(SITE)
 FIGURE_PAGES = [rel for rel in PAGES if rel.startswith(("chapters/", "labs/"))]
 RESULTS: dict[str, dict] = {}
 
@@ -90,10 +77,8 @@ def server():
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+    with launch(sync_api) as b:
         yield b
-        b.close()
     if RESULTS:
         REPORT.parent.mkdir(parents=True, exist_ok=True)
         REPORT.write_text(json.dumps({"axe_core": _axe_version(), "light": AXE_TAGS, "dark": AXE_COLOUR_RULES,

@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 
 import pytest  # noqa: E402
 
-from chromium_setup import CHROMIUM, FLAGS  # noqa: E402
+from chromium_setup import CHROMIUM, launch  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -39,10 +39,8 @@ def browser():
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    with launch(sync_api) as b:
         yield b
-        b.close()
 
 
 def test_sliders_and_dropdowns_change_only_their_own_explorer(browser, page_file):

@@ -40,7 +40,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 JUPYTER = ROOT / ".venv" / "bin" / "jupyter"
 SETPRIV = Path("/usr/bin/setpriv")  # util-linux
-from chromium_setup import CHROMIUM, FLAGS  # noqa: E402
+from chromium_setup import CHROMIUM, launch  # noqa: E402
 ROUND_TRIP_BOUND = 2.0  # seconds, key press -> new image in the page (the < 100 ms redraw is a unit test)
 SERVER_START_TIMEOUT = 30.0
 
@@ -265,10 +265,8 @@ def lab(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+    with launch(sync_api) as b:
         yield b
-        b.close()
 
 
 def test_moving_a_slider_redraws_the_image_through_the_kernel(lab, browser, report):

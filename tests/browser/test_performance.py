@@ -39,7 +39,7 @@ from pathlib import Path
 
 import pytest
 
-from chromium_setup import CHROMIUM, FLAGS
+from chromium_setup import CHROMIUM, FLAGS, content_pages, launch
 from gzip_server import serve
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,18 +76,7 @@ if not (SITE / "index.html").exists():
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (pip) is not installed")
 
 
-def _pages() -> list[str]:
-    skip = ("_static/", "_sources/", "_images/", "_vendor/")
-    pages = []
-    for p in sorted(SITE.rglob("*.html")):
-        rel = p.relative_to(SITE).as_posix()
-        if rel.startswith(skip) or "http-equiv=\"Refresh\"" in p.read_text(encoding="utf-8")[:500]:
-            continue
-        pages.append(rel)
-    return pages
-
-
-PAGES = _pages()
+PAGES = content_pages(SITE)
 MATH_PAGES = [rel for rel in PAGES if 'class="math' in (SITE / rel).read_text(encoding="utf-8")]
 
 
@@ -108,10 +97,8 @@ def gzip_site():
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+    with launch(sync_api) as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
