@@ -31,7 +31,7 @@ import gdlib as gd  # noqa: E402
 from gdlib import explorer, plotting  # noqa: E402
 
 MODULES = ["derivatives", "functions", "optim", "schedules", "runner", "autograd", "losses", "nn", "data",
-           "checks", "plotting", "explorer"]
+           "checks", "clipping", "plotting", "explorer"]
 
 
 def public_callables():
@@ -207,7 +207,7 @@ O = gd.optim
 _HYPER = {
     "learning_rate": POSITIVE,
     "mu": UNIT_OPEN, "decay_rate": UNIT_OPEN, "beta1": UNIT_OPEN, "beta2": UNIT_OPEN,
-    "eps": POSITIVE, "weight_decay": NONNEG,
+    "eps": POSITIVE, "weight_decay": NONNEG, "nesterov": NOT_FLAG, "ns_steps": fam(COUNT, hundred=100),
 }
 # Every optimizer class of gdlib.optim, found by type, so a new one is covered as soon as it is public:
 # each hyperparameter gets the values no real number accepts (and, for the course's names, its range).
@@ -312,6 +312,26 @@ table("runner.minimize",
       max_steps=fam(NOT_INT, negative=-1), tol=NONNEG, divergence_factor=POSITIVE,
       grad={"str": "grad", "int": 3})
 
+# --------------------------------------------------------------------------- Muon (2-D only) and newton_schulz
+MATRIX = fam(NOT_REAL_ARRAY, vector=lambda: np.ones(3), cube=lambda: np.ones((2, 2, 2)), empty=lambda: np.ones((0, 2)),
+             scalar=1.0)
+table("optim.newton_schulz", lambda: (O.newton_schulz, (), dict(G=np.ones((2, 3)))),
+      G=MATRIX, steps=fam(COUNT, hundred=100), eps=POSITIVE)
+for _label, _p, _g in [("vector", lambda: np.ones(3), lambda: np.ones(3)),
+                       ("list_with_vector", lambda: [np.ones((2, 2)), np.ones(2)], lambda: [np.ones((2, 2)), np.ones(2)]),
+                       ("cube", lambda: np.ones((2, 2, 2)), lambda: np.ones((2, 2, 2)))]:
+    bad("Optimizer.step", f"muon-{_label}", lambda _p=_p, _g=_g: (O.Muon().step, (_p(), _g()), {}), "params")
+
+# --------------------------------------------------------------------------- clipping
+K = gd.clipping
+_GRADS_BAD = fam(NOT_REAL_ARRAY, none=None, number=1.0, int_array=lambda: [np.array([3, 4])],
+                 list_of_floats=lambda: [[1.0, 2.0]], read_only=lambda: [_RO], aliased=lambda: [_G, _G])
+_G = np.ones(2)
+table("clipping.clip_grad_norm", lambda: (K.clip_grad_norm, (), dict(grads=[np.ones(2), np.ones(3)], max_norm=1.0)),
+      grads=_GRADS_BAD, max_norm=POSITIVE)
+table("clipping.clip_grad_value",
+      lambda: (K.clip_grad_value, (), dict(grads=[np.ones(2), np.ones(3)], clip_value=1.0)),
+      grads=_GRADS_BAD, clip_value=POSITIVE)
 
 # --------------------------------------------------------------------------- autograd
 A = gd.autograd
@@ -677,6 +697,8 @@ NAN_OUT = {
     "autograd.Tensor": lambda: (A.Tensor(np.array([NAN])) * 2.0).data[0],
     "nn.accuracy": lambda: N.accuracy(N.Linear(2, 3), np.full((4, 2), NAN), np.array([0, 1, 2, 0])),
     "nn.Linear.forward_numpy": lambda: N.Linear(2, 3).forward_numpy(np.array([[NAN, 0.0]]))[0, 0],
+    "clipping.clip_grad_norm": lambda: K.clip_grad_norm([np.array([NAN, 1.0])], 1.0),
+    "optim.newton_schulz": lambda: O.newton_schulz(np.array([[NAN, 1.0]]))[0, 1],
 }
 
 

@@ -139,6 +139,11 @@ def textbook_run(name, hyper, x, grads):
                                 hyper["step_min"], hyper["step_max"])
             dx_prev = np.where(sign < 0, 0.0, dx)
             x = x - np.sign(dx_prev) * step_size
+        elif name == "lion":
+            b1, b2 = hyper["beta1"], hyper["beta2"]
+            c = b1 * m + (1 - b1) * dx
+            x = x - lr * (np.sign(c) + hyper["weight_decay"] * x)
+            m = b2 * m + (1 - b2) * dx
         elif name == "adamax":
             b1, b2 = hyper["beta1"], hyper["beta2"]
             m = b1 * m + (1 - b1) * dx
@@ -194,6 +199,7 @@ HYPER = {
     "nadam": dict(learning_rate=0.05, beta1=0.8, beta2=0.95, eps=1e-8, momentum_decay=0.1),
     "radam": dict(learning_rate=0.05, beta1=0.8, beta2=0.95, eps=1e-8),     # rho_t > 5 from step 7
     "rprop": dict(learning_rate=0.05, eta_minus=0.4, eta_plus=1.3, step_min=1e-3, step_max=0.2),
+    "lion": dict(learning_rate=0.05, beta1=0.8, beta2=0.95, weight_decay=0.1),
 }
 
 

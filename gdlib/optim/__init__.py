@@ -17,13 +17,17 @@ from .adamax import Adamax
 from .nadam import NAdam
 from .radam import RAdam
 from .rprop import Rprop
+from .lion import Lion
+from .muon import Muon, newton_schulz
 
 #: name -> class, lowercase names as the explorer and the chapters use them
 OPTIMIZERS = {
     "sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "adagrad": Adagrad,
     "rmsprop": RMSProp, "adam": Adam, "adamw": AdamW, "amsgrad": AMSGrad,
-    "adadelta": Adadelta, "adamax": Adamax, "nadam": NAdam, "radam": RAdam, "rprop": Rprop,
+    "adadelta": Adadelta, "adamax": Adamax, "nadam": NAdam, "radam": RAdam, "rprop": Rprop, "lion": Lion,
 }
+# Muon is not in OPTIMIZERS: it updates 2-D matrices only, and OPTIMIZERS is the list of optimizers that
+# run on any array (the explorer's points, the chapters' races by name). Use gd.Muon directly.
 
 
 def get_optimizer(name: str, **hyperparameters) -> Optimizer:
@@ -46,4 +50,5 @@ def get_optimizer(name: str, **hyperparameters) -> Optimizer:
 
 
 __all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "Adagrad", "RMSProp", "Adam", "AdamW",
-           "AMSGrad", "Adadelta", "Adamax", "NAdam", "RAdam", "Rprop", "OPTIMIZERS", "get_optimizer"]
+           "AMSGrad", "Adadelta", "Adamax", "NAdam", "RAdam", "Rprop", "Lion", "Muon", "newton_schulz",
+           "OPTIMIZERS", "get_optimizer"]
