@@ -1,13 +1,18 @@
 """Lion against the paper's Algorithm 2; Muon and newton_schulz against a float64 transcription of
-torch.optim.Muon's code (torch 2.13, torch/optim/_muon.py), and against torch itself when importable."""
+torch.optim.Muon's code (torch 2.13, torch/optim/_muon.py), and against torch's own trajectories recorded by
+`make references` (tests/references/muon.npz), so nothing here needs torch."""
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import gdlib as gd
+
+REFERENCES = Path(__file__).resolve().parent / "references"
 
 
 # ----------------------------------------------------------------------------------------- Lion
@@ -119,24 +124,21 @@ def test_muon_follows_a_float64_transcription_of_torch(shape, nesterov, wd):
     np.testing.assert_allclose(opt.state[0]["m"], buf, rtol=1e-12, atol=1e-15)
 
 
-def test_muon_follows_torch_itself_up_to_bfloat16():
-    torch = pytest.importorskip("torch")
-    if not hasattr(torch.optim, "Muon"):
-        pytest.skip("this torch has no torch.optim.Muon")
-    rng = np.random.default_rng(3)
-    W0 = rng.normal(size=(8, 5))
-    grads = [rng.normal(size=(8, 5)) for _ in range(10)]
-    p = torch.nn.Parameter(torch.tensor(W0))
-    topt = torch.optim.Muon([p], lr=0.02, weight_decay=0.0, momentum=0.95, nesterov=True, ns_steps=5, eps=1e-7)
-    W = W0.copy()
-    opt = gd.Muon()
-    for g in grads:
-        p.grad = torch.tensor(g)
-        topt.step()
+@pytest.mark.parametrize("shape", ["8x5", "5x8", "16x16"])
+def test_muon_follows_torch_itself_up_to_bfloat16(shape):
+    """torch.optim.Muon's own trajectories, recorded by `make references` (tests/references/muon.npz)."""
+    z = np.load(REFERENCES / "muon.npz", allow_pickle=False)
+    meta = json.loads(str(z["meta"]))
+    kw = meta["torch_kwargs"]
+    Ws, grads = z[f"{shape}/W"], z[f"{shape}/grad"]
+    W = Ws[0].copy()
+    opt = gd.Muon(learning_rate=kw["lr"], mu=kw["momentum"], nesterov=kw["nesterov"], ns_steps=kw["ns_steps"],
+                  weight_decay=kw["weight_decay"], eps=kw["eps"])
+    for k, g in enumerate(grads):
         opt.step(W, g)
-    step_gd, step_torch = W - W0, p.detach().numpy() - W0
-    # bfloat16 has 8 significant bits: the steps agree to about 1e-2, not to rounding
-    assert np.linalg.norm(step_gd - step_torch) / np.linalg.norm(step_gd) < 3e-2
+        step_gd, step_torch = W - Ws[0], Ws[k + 1] - Ws[0]
+        # bfloat16 has 8 significant bits: the steps agree to about 1e-2, not to rounding
+        assert np.linalg.norm(step_gd - step_torch) / np.linalg.norm(step_torch) < 3e-2, (shape, k)
 
 
 def test_muon_refuses_a_vector_and_changes_nothing():

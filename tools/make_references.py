@@ -276,6 +276,36 @@ def autograd_references():
     return out
 
 
+# --------------------------------------------------------------------------- Muon (matrices, bfloat16)
+MUON_SETTINGS = {"lr": 0.02, "momentum": 0.95, "nesterov": True, "ns_steps": 5, "eps": 1e-7, "weight_decay": 0.0}
+
+
+def muon_references():
+    """``torch.optim.Muon`` on three matrices (tall, wide, square) for 10 steps of fixed random gradients.
+
+    torch runs Newton-Schulz in bfloat16 (8 significant bits), so gdlib's float64 Muon follows these
+    trajectories to about 1e-2, not to rounding; tests/test_lion_muon.py says so and checks it.
+    """
+    out = {}
+    for shape in ((8, 5), (5, 8), (16, 16)):
+        rng = np.random.default_rng(3)
+        W0 = rng.normal(size=shape)
+        grads = np.stack([rng.normal(size=shape) for _ in range(10)])
+        p = torch.nn.Parameter(torch.tensor(W0))
+        opt = torch.optim.Muon([p], **MUON_SETTINGS)
+        xs = [W0.copy()]
+        for g in grads:
+            p.grad = torch.tensor(g)
+            opt.step()
+            xs.append(p.detach().numpy().copy())
+        key = f"{shape[0]}x{shape[1]}"
+        out[f"{key}/W"], out[f"{key}/grad"] = np.stack(xs), grads
+    meta = {"torch_version": torch.__version__, "numpy_version": np.__version__, "torch_kwargs": MUON_SETTINGS,
+            "newton_schulz_dtype": "bfloat16 (torch casts the update before the iteration)"}
+    out["meta"] = np.array(json.dumps(meta))
+    return out
+
+
 def check(folder):
     """Re-run torch on every recorded setting and compare with the files (to 1e-12 relative)."""
     worst = 0.0
@@ -328,6 +358,8 @@ def main(argv=None):
         arrays["meta"] = np.array(json.dumps(meta, indent=1))
         np.savez_compressed(args.out / f"optim_{problem}.npz", **arrays)
     np.savez_compressed(args.out / "autograd.npz", **autograd_references())
+    if hasattr(torch.optim, "Muon"):
+        np.savez_compressed(args.out / "muon.npz", **muon_references())
     for f in sorted(args.out.glob("*.npz")):
         print(f"wrote {f} ({f.stat().st_size / 1024:.0f} KB)")
 
