@@ -8,6 +8,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import gdlib as gd
+from optim_helpers import assert_unchanged, snapshot
 from gdlib.optim import OPTIMIZERS, get_optimizer
 
 
@@ -361,21 +362,6 @@ def test_invalid_hyperparameters_name_argument_and_value(cls, kwargs, name):
 def test_non_numeric_hyperparameter_is_a_type_error():
     with pytest.raises(TypeError, match="Invalid mu: '0.9'"):
         gd.Momentum(learning_rate=0.1, mu="0.9")
-
-
-def snapshot(opt, arrays):
-    return ([a.copy() for a in arrays], opt.t,
-            [{k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in s.items()} for s in opt.state])
-
-
-def assert_unchanged(before, opt, arrays):
-    xs, t, state = before
-    for a, b in zip(arrays, xs):
-        np.testing.assert_array_equal(a, b)
-    assert opt.t == t
-    for s, s0 in zip(opt.state, state):
-        for k in s0:
-            np.testing.assert_array_equal(s[k], s0[k])
 
 
 @pytest.mark.parametrize("params, grads, exc, match", [

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import gdlib as gd
+from optim_helpers import assert_unchanged, snapshot
 from gdlib.optim import get_optimizer
 
 
@@ -204,22 +205,6 @@ def test_invalid_hyperparameters_name_argument_and_value(cls, kwargs, name):
 def test_non_numeric_hyperparameters_are_type_errors(cls, kwargs, match):
     with pytest.raises(TypeError, match=match):
         cls(**kwargs)
-
-
-def snapshot(opt, arrays):
-    return ([a.copy() for a in arrays], opt.t,
-            [{k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in s.items()} for s in opt.state])
-
-
-def assert_unchanged(before, opt, arrays):
-    xs, t, state = before
-    for a, b in zip(arrays, xs):
-        np.testing.assert_array_equal(a, b)
-    assert opt.t == t
-    assert [set(s) for s in opt.state] == [set(s) for s in state]
-    for s, s0 in zip(opt.state, state):
-        for k in s0:
-            np.testing.assert_array_equal(s[k], s0[k])
 
 
 @pytest.mark.parametrize("name", ["adadelta", "adamax", "nadam", "radam", "rprop"])
