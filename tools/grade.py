@@ -393,8 +393,10 @@ def execute(planned: Planned, workdir: Path, timeout: int, notebook_timeout: int
     preexec = _limits(notebook_timeout + 60, memory_mb * 2**20 if memory_mb else None)
     first_answer = next((i for i, (kind, _) in enumerate(planned.role) if kind == "answer"), len(cells))
     kernels = 0
+    failed_starts = 0   # a kernel that never answered: the machine's fault, not the student's: try again
     while True:
         kernels += 1
+        started = False
         client = NotebookClient(planned.nb, timeout=timeout, kernel_name="python3", allow_errors=True,
                                 interrupt_on_timeout=False, shutdown_kernel="immediate",
                                 startup_timeout=120, resources={"metadata": {"path": str(workdir)}},
@@ -403,6 +405,7 @@ def execute(planned: Planned, workdir: Path, timeout: int, notebook_timeout: int
         try:
             with client.setup_kernel(cwd=str(workdir), env=env, preexec_fn=preexec,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
+                started = True
                 for i, cell in enumerate(cells):
                     if i in banned:
                         continue
@@ -430,6 +433,9 @@ def execute(planned: Planned, workdir: Path, timeout: int, notebook_timeout: int
                         break
                     results[i] = _record(cell)
         except (DeadKernelError, RuntimeError, TimeoutError) as exc:  # a kernel that would not start
+            if not started and failed_starts < KERNEL_START_TRIES - 1 and time.monotonic() < deadline:
+                failed_starts += 1       # seen once on a clean clone: "Kernel didn't respond in 120 seconds"
+                continue
             if not restart:
                 for i in range(len(cells)):
                     if results[i] is None:
@@ -444,6 +450,9 @@ def execute(planned: Planned, workdir: Path, timeout: int, notebook_timeout: int
                                           "notebook_timeout": notebook_timeout}
     return results  # type: ignore[return-value]
 
+
+#: attempts at starting a kernel for one submission before its cells are reported as not run
+KERNEL_START_TRIES = 3
 
 _QUIET = logging.getLogger("gd-grade.nbclient")  # timeouts are reported in the feedback, not as log noise
 _QUIET.setLevel(logging.CRITICAL)
