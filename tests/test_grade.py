@@ -349,6 +349,31 @@ def test_the_whole_notebook_limit_stops_the_run(tmp_path):
     assert int(runs[1].evalue) < 6 and "limit (6 s) was used up" in runs[2].evalue
 
 
+def test_a_kernel_that_does_not_start_is_tried_again_and_then_reported(tmp_path, monkeypatch):
+    """No student code has run when a kernel fails to start: the grader tries other kernels first."""
+    from nbclient import NotebookClient
+    real = NotebookClient.setup_kernel
+    calls = []
+
+    def flaky(self, **kwargs):
+        calls.append(1)
+        if len(calls) <= fails:
+            raise RuntimeError("Kernel didn't respond in 120 seconds")
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(NotebookClient, "setup_kernel", flaky)
+    cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("assert x == 1")]
+    planned = grade.Planned(nb=nbformat.v4.new_notebook(cells=cells), role=[("answer", "a"), ("check", "a")])
+    fails = grade.KERNEL_START_TRIES - 1                       # the last try starts: graded as usual
+    runs = grade.execute(planned, tmp_path, timeout=60, notebook_timeout=120, memory_mb=None)
+    assert [r.status for r in runs] == ["ok", "ok"] and len(calls) == grade.KERNEL_START_TRIES
+    calls.clear()
+    fails = grade.KERNEL_START_TRIES                           # none starts: reported, not a silent 0
+    runs = grade.execute(planned, tmp_path, timeout=60, notebook_timeout=120, memory_mb=None)
+    assert [r.status for r in runs] == ["not run", "not run"] and len(calls) == grade.KERNEL_START_TRIES
+    assert "didn't respond" in runs[0].evalue
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS is enforced on Linux")
 def test_the_kernel_has_a_memory_limit(tmp_path):
     cells = [nbformat.v4.new_code_cell("block = bytearray(3 * 2**30)")]  # 3 GiB against a 2 GiB limit
