@@ -26,7 +26,7 @@ CLEAN = {"intro.md", "notation.md", "labs/lab1_finite_differences.ipynb", "labs/
     f"chapters/{name}.ipynb" for name in (
         "01_partial_derivatives", "02_gradient", "03_gradient_descent", "04_computing_gradients",
         "05_backpropagation", "06_challenges", "07_physics_of_descent", "08_momentum", "09_nesterov",
-        "10_adagrad", "11_rmsprop", "12_adam", "13_schedules")}
+        "11_adagrad", "12_rmsprop", "13_adam", "17_schedules")}
 
 PAGES = [p.relative_to(ROOT).as_posix() for p in claims.course_pages()]
 

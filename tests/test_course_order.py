@@ -87,8 +87,8 @@ def test_the_rules_fire():
     assert AFTER_COMMENT.findall("      - file: labs/lab9_x   # after: chapters/03_gd\n") == [("labs/lab9_x", "chapters/03_gd")]
     assert FOLLOWS.findall("It follows [Gradient descent](../chapters/03_gradient_descent.ipynb).") == [
         ("Gradient descent", "chapters/03_gradient_descent")]
-    assert FOLLOWS.findall("It follows\n[Adam](../chapters/12_adam.ipynb).") == [("Adam", "chapters/12_adam")]
-    row = "| [Lab 9: x](labs/lab9_x.ipynb) | [Adam](chapters/12_adam.ipynb) |"
-    assert INTRO_LAB_ROW.findall(row) == [("labs/lab9_x", "Adam", "chapters/12_adam")]
-    numbered = [m.group("num") for m in MAP_ROW.finditer("| 12 | [Adam](chapters/12_adam.ipynb) | derive |")]
+    assert FOLLOWS.findall("It follows\n[Adam](../chapters/13_adam.ipynb).") == [("Adam", "chapters/13_adam")]
+    row = "| [Lab 9: x](labs/lab9_x.ipynb) | [Adam](chapters/13_adam.ipynb) |"
+    assert INTRO_LAB_ROW.findall(row) == [("labs/lab9_x", "Adam", "chapters/13_adam")]
+    numbered = [m.group("num") for m in MAP_ROW.finditer("| 12 | [Adam](chapters/13_adam.ipynb) | derive |")]
     assert numbered == ["12 | "]

@@ -39,8 +39,8 @@ CONVERTED = {
     "chapters/01_partial_derivatives.ipynb", "chapters/02_gradient.ipynb", "chapters/03_gradient_descent.ipynb",
     "chapters/04_computing_gradients.ipynb", "chapters/05_backpropagation.ipynb", "chapters/06_challenges.ipynb",
     "chapters/07_physics_of_descent.ipynb", "chapters/08_momentum.ipynb", "chapters/09_nesterov.ipynb",
-    "chapters/10_adagrad.ipynb", "chapters/11_rmsprop.ipynb", "chapters/12_adam.ipynb",
-    "chapters/13_schedules.ipynb",
+    "chapters/11_adagrad.ipynb", "chapters/12_rmsprop.ipynb", "chapters/13_adam.ipynb",
+    "chapters/17_schedules.ipynb",
     "labs/lab1_finite_differences.ipynb", "labs/lab2_gradient_descent.ipynb",
 } | {f"gdlib/{p.relative_to(ROOT / 'gdlib').as_posix()}" for p in (ROOT / "gdlib").rglob("*.py")}
 
