@@ -297,3 +297,69 @@ def test_every_optimizer_and_every_function_renders():
     page = ex.to_html()
     assert page.count('<img src="data:image/png;base64,') == len(FUNCTIONS)
     assert page.count('class="gd-explorer-loss-axis"') == len(FUNCTIONS)
+
+
+# Sensible slider ranges for every hyperparameter an optimizer of gd.OPTIMIZERS takes (besides the learning
+# rate): a new optimizer, or a new constructor argument, fails the next test until its range is added here.
+SLIDER_RANGES = {
+    "mu": [0.0, 0.5, 0.9, 0.99], "decay_rate": [0.5, 0.9, 0.99], "beta1": [0.0, 0.5, 0.9],
+    "beta2": [0.9, 0.99, 0.999], "eps": [1e-8, 1e-4, 1e-2], "weight_decay": [0.0, 0.1, 1.0],
+    "momentum_decay": [0.0, 4e-3, 0.1], "eta_minus": [0.1, 0.5, 0.9], "eta_plus": [1.05, 1.2, 2.0],
+    "step_min": [1e-6, 1e-3, 1e-1], "step_max": [0.1, 1.0, 50.0],
+}
+LEARNING_RATES = {"adadelta": [0.3, 1.0, 3.0], "lion": [1e-3, 1e-2, 0.1], "rprop": [1e-3, 1e-2, 0.1]}
+
+
+@pytest.mark.parametrize("name", list(gd.OPTIMIZERS))
+def test_every_hyperparameter_of_every_optimizer_is_a_slider_that_changes_the_run(name):
+    import inspect
+
+    from gdlib.explorer import OPTIMIZERS
+
+    assert OPTIMIZERS is gd.OPTIMIZERS  # the explorer offers exactly the package's optimizers
+    hyper = [p for p in inspect.signature(gd.OPTIMIZERS[name]).parameters if p != "learning_rate"]
+    assert set(hyper) <= set(SLIDER_RANGES), f"{name}: add a slider range for {set(hyper) - set(SLIDER_RANGES)}"
+    lrs = LEARNING_RATES.get(name, [1e-3, 1e-2, 0.1])
+    for hp in hyper:
+        values = SLIDER_RANGES[hp]
+        changed = False
+        for function in ("quadratic", "rosenbrock"):
+            ex = explore(function, name, sliders={"learning_rate": lrs, hp: values}, steps=60)
+            finals = {tuple(np.round(ex.select(**{hp: v}).run.x[-1], 12)) for v in values}
+            changed = changed or len(finals) > 1
+        assert changed, f"{name}: slider {hp!r} over {values} does not change the run"
+    # all of them at once, in both views: one range input (static) and one enabled control (live) each
+    sliders = {"learning_rate": lrs[1:], **{hp: SLIDER_RANGES[hp][:2] for hp in hyper}}
+    ex = explore("rosenbrock", name, sliders=sliders, steps=40)
+    assert ex.to_html().count('<input type="range"') == len(sliders)
+    for hp in sliders:
+        assert f'aria-label="{hp}"' in ex.to_html()
+    view = ex.live
+    assert set(sliders) <= set(view.controls) and not any(view.controls[hp].disabled for hp in sliders)
+    last = tuple(len(v) - 1 for v in sliders.values())
+    ex.select(**{hp: v[-1] for hp, v in sliders.items()})
+    f = gd.Rosenbrock()
+    kwargs = {hp: v[-1] for hp, v in sliders.items()}
+    ref = gd.minimize(f, f.x0, gd.get_optimizer(name, **kwargs), max_steps=40)
+    n = ref.n_steps if ref.status == "diverged" else len(ref.x)
+    assert ex.grid.run((0, 0) + last + (0,)).status == ref.status
+    np.testing.assert_array_equal(ex.run.x, ref.x[:n])
+
+
+def test_a_dropdown_of_every_optimizer_flags_the_sliders_each_ignores():
+    ex = explore("rosenbrock", list(gd.OPTIMIZERS), sliders={"learning_rate": [1e-3, 1e-2],
+                                                             "eta_plus": [1.2, 2.0], "beta1": [0.5, 0.9]}, steps=30)
+    view = ex.live
+    for i, name in enumerate(gd.OPTIMIZERS):
+        view.controls["optimizer"].value = i
+        assert ex.current()["optimizer"] == name
+        assert view.controls["eta_plus"].disabled == (name != "rprop")
+        assert view.controls["beta1"].disabled == (name not in ("adam", "adamw", "amsgrad", "adamax", "nadam",
+                                                                  "radam", "lion"))
+
+
+def test_rprop_with_a_schedule_is_refused_naming_both():
+    with pytest.raises(TypeError, match=r"Invalid hyperparameters for 'rprop' with schedule 'exponential_decay'.*"
+                                        r"initial step size"):
+        explore("rosenbrock", ["sgd", "rprop"], schedule="exponential_decay",
+                sliders={"learning_rate": [0.01]}, fixed={"k": 0.01})

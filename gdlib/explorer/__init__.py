@@ -202,13 +202,16 @@ def explore(function="rosenbrock", optimizer="momentum", sliders=None, fixed=Non
         A :mod:`gdlib.functions` name or a 2-D ``TestFunction``; a list of them
         makes a dropdown.
     optimizer : str or list of str, default "momentum"
-        One of ``sgd``, ``momentum``, ``nesterov``, ``adagrad``, ``rmsprop``,
-        ``adam``, ``adamw``, ``amsgrad``; a list makes a dropdown.
+        A name of ``gd.OPTIMIZERS`` (``sgd``, ``momentum``, ``nesterov``,
+        ``adagrad``, ``rmsprop``, ``adam``, ``adamw``, ``amsgrad``, ``adadelta``,
+        ``adamax``, ``nadam``, ``radam``, ``rprop``, ``lion``); a list makes a
+        dropdown. ``Muon`` is not offered: it updates matrices, not 2-D points.
     sliders : dict of str to list, optional
         Hyperparameter name -> its grid of values, e.g.
         ``{"learning_rate": [1e-3, 1e-2], "mu": [0.5, 0.9]}``: one slider each,
         moving over exactly these values. Names are the optimizer's (or the
-        schedule's) parameter names. A slider that only some optimizers of the
+        schedule's) parameter names, e.g. Rprop's ``eta_minus``/``eta_plus``,
+        Lion's ``beta1``/``beta2``, Adadelta's ``decay_rate``. A slider that only some optimizers of the
         dropdown take (``mu`` with ``["sgd", "momentum"]``) is allowed: it is
         ignored for the others, and shown as "not used".
     fixed : dict, optional
@@ -222,7 +225,8 @@ def explore(function="rosenbrock", optimizer="momentum", sliders=None, fixed=Non
         ``schedule(learning_rate, ...)`` as its learning rate. Its parameters
         (``k``, ``decay_steps``, ``drop``, ...) go in ``sliders`` or ``fixed``;
         ``cosine_decay``'s ``total_steps`` defaults to ``steps``; ``warmup``
-        warms up to a constant ``learning_rate``.
+        warms up to a constant ``learning_rate``. ``rprop`` takes no schedule (its
+        ``learning_rate`` is only the initial step size): a ``TypeError``.
     steps : int, default 100
         Step budget of each run (1 to ``MAX_STEPS``); a run stops earlier when it
         converges (gradient norm <= 1e-8) or diverges.
