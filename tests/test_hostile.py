@@ -31,7 +31,7 @@ import gdlib as gd  # noqa: E402
 from gdlib import explorer, plotting  # noqa: E402
 
 MODULES = ["derivatives", "functions", "optim", "schedules", "runner", "autograd", "losses", "nn", "data",
-           "checks", "clipping", "plotting", "explorer"]
+           "checks", "clipping", "averaging", "plotting", "explorer"]
 
 
 def public_callables():
@@ -322,6 +322,44 @@ for _label, _p, _g in [("vector", lambda: np.ones(3), lambda: np.ones(3)),
                        ("cube", lambda: np.ones((2, 2, 2)), lambda: np.ones((2, 2, 2)))]:
     bad("Optimizer.step", f"muon-{_label}", lambda _p=_p, _g=_g: (O.Muon().step, (_p(), _g()), {}), "params")
 
+# --------------------------------------------------------------------------- Partition (parameter groups)
+table("optim.Partition",
+      lambda: (O.Partition, (), dict(optimizers={"muon": O.Muon(), "adamw": O.AdamW()}, label=["muon", "adamw"])),
+      optimizers={"list": lambda: [O.SGD(0.1)], "empty": {}, "none": None, "str": "muon",
+                  "class": lambda: {"muon": O.Muon, "adamw": O.AdamW}, "name": lambda: {"muon": "muon", "adamw": "adamw"},
+                  "int_key": lambda: {1: O.SGD(0.1)}, "used": lambda: {"muon": _used_muon(), "adamw": O.AdamW()}},
+      label={"str": "muon", "none": None, "int": 3, "unknown": ["muon", "adam"], "not_str": ["muon", 1]})
+
+
+def _used_muon():
+    opt = O.Muon()
+    opt.step(np.ones((2, 2)), np.ones((2, 2)))
+    return opt
+
+
+def _stepped_partition():
+    opt = O.Partition({"muon": O.Muon(learning_rate=0.1), "adamw": O.AdamW(learning_rate=0.1)},
+                      label=lambda x: "muon" if x.ndim == 2 else "adamw")
+    params = [np.ones((3, 2)), np.ones(2)]
+    opt.step(params, [np.full((3, 2), 0.5), np.full(2, 0.5)])
+    return opt, params
+
+
+for _label, (_build, _arg) in STEP_BAD.items():
+    def _make(_build=_build):
+        opt, params = _stepped_partition()
+        p, g = _build(params)
+        return opt.step, (p, g), {}
+    bad("Partition.step", _label, _make, _arg)
+bad("Partition.step", "first_step_vector_to_muon",
+    lambda: (O.Partition({"adamw": O.AdamW(), "muon": O.Muon()}, label=["muon", "muon"]).step,
+             ([np.ones((2, 2)), np.ones(2)], [np.ones((2, 2)), np.ones(2)]), {}), "params")
+bad("Partition.step", "label_unknown",
+    lambda: (O.Partition({"muon": O.Muon()}, label=lambda x: "adamw").step, (np.ones((2, 2)), np.ones((2, 2))), {}),
+    "label")
+BASES["Partition.step"] = lambda: (lambda opt, params: (opt.step, (params, [np.ones((3, 2)), np.ones(2)]), {}))(
+    *_stepped_partition())
+
 # --------------------------------------------------------------------------- clipping
 K = gd.clipping
 _GRADS_BAD = fam(NOT_REAL_ARRAY, none=None, number=1.0, int_array=lambda: [np.array([3, 4])],
@@ -332,6 +370,38 @@ table("clipping.clip_grad_norm", lambda: (K.clip_grad_norm, (), dict(grads=[np.o
 table("clipping.clip_grad_value",
       lambda: (K.clip_grad_value, (), dict(grads=[np.ones(2), np.ones(3)], clip_value=1.0)),
       grads=_GRADS_BAD, clip_value=POSITIVE)
+
+# --------------------------------------------------------------------------- iterate averaging
+AV = gd.averaging
+table("averaging.Averaged", lambda: (AV.Averaged, (), dict(optimizer=O.SGD(0.1))),
+      optimizer={"str": "sgd", "none": None, "class": O.SGD, "averaged": lambda: AV.Averaged(O.SGD(0.1))},
+      mode={"unknown": "swa", "none": None, "int": 1, "upper": "Polyak"},
+      decay_rate=fam(NOT_REAL, NOT_FINITE, negative=-0.1, big=1.5), start=fam(NOT_INT, negative=-1))
+
+
+def _stepped_averaged():
+    opt = AV.Averaged(O.Momentum(learning_rate=0.1), mode="ema", decay_rate=0.9)
+    params = [np.ones((3, 2)), np.ones(2)]
+    opt.step(params, [np.full((3, 2), 0.5), np.full(2, 0.5)])
+    return opt, params
+
+
+for _label, (_build, _arg) in STEP_BAD.items():
+    def _make(_build=_build):
+        opt, params = _stepped_averaged()
+        p, g = _build(params)
+        return opt.step, (p, g), {}
+    bad("Averaged.step", _label, _make, _arg)
+BASES["Averaged.step"] = lambda: (lambda opt, params: (opt.step, (params, [np.ones((3, 2)), np.ones(2)]), {}))(
+    *_stepped_averaged())
+_SWAP_BAD = {"none": None, "number": 1.0, "count": lambda: [np.ones((3, 2))], "shape": lambda: [np.ones((3, 2)), np.ones(3)],
+             "dtype": lambda: [np.ones((3, 2)), np.ones(2, np.float32)], "list_of_floats": lambda: [np.ones((3, 2)), [1.0, 2.0]],
+             "read_only": lambda: [np.ones((3, 2)), _RO], "aliased": lambda: [_P32, _P32[:, 0]]}
+_P32 = np.ones((3, 2))
+table("Averaged.swapped", lambda: (lambda opt, params: (opt.swapped, (), dict(params=params)))(*_stepped_averaged()),
+      params=_SWAP_BAD)
+bad("Averaged.swapped", "before_first_step", lambda: (AV.Averaged(O.SGD(0.1)).swapped, (), dict(params=np.ones(2))),
+    "params")
 
 # --------------------------------------------------------------------------- autograd
 A = gd.autograd
@@ -607,6 +677,9 @@ def snapshot(obj, _depth=0):
         return ("dict", [(repr(k), snapshot(v, _depth + 1)) for k, v in obj.items()])
     if isinstance(obj, O.Optimizer):
         return ("optimizer", obj.t, obj.last_learning_rate, snapshot(obj.state, _depth + 1))
+    if isinstance(obj, O.Partition):
+        return ("partition", obj.t, repr(obj.last_learning_rate), repr(obj.labels), snapshot(obj.state, _depth + 1),
+                [snapshot(o, _depth + 1) for o in obj.optimizers.values()])
     if isinstance(obj, N.Module):
         return ("module", snapshot(obj.parameters(), _depth + 1))
     if isinstance(obj, A.Tensor):

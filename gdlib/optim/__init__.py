@@ -19,6 +19,9 @@ from .radam import RAdam
 from .rprop import Rprop
 from .lion import Lion
 from .muon import Muon, newton_schulz
+from .newton import Newton
+from .lbfgs import LBFGS
+from .groups import Partition
 
 #: name -> class, lowercase names as the explorer and the chapters use them
 OPTIMIZERS = {
@@ -28,6 +31,11 @@ OPTIMIZERS = {
 }
 # Muon is not in OPTIMIZERS: it updates 2-D matrices only, and OPTIMIZERS is the list of optimizers that
 # run on any array (the explorer's points, the chapters' races by name). Use gd.Muon directly.
+# Newton and LBFGS are not in OPTIMIZERS either: their step needs the objective itself (Newton its Hessian,
+# L-BFGS f and its gradient along a line search), which gd.minimize passes (needs_objective = True) and which
+# the explorer's and gd.train's loops, built on step(params, grads) with minibatch gradients, cannot give
+# (gd.train refuses them). Use gd.Newton / gd.LBFGS with gd.minimize.
+# Partition (groups.py) is not an optimizer class of its own: it dispatches each array to one of several.
 
 
 def get_optimizer(name: str, **hyperparameters) -> Optimizer:
@@ -51,4 +59,5 @@ def get_optimizer(name: str, **hyperparameters) -> Optimizer:
 
 __all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "Adagrad", "RMSProp", "Adam", "AdamW",
            "AMSGrad", "Adadelta", "Adamax", "NAdam", "RAdam", "Rprop", "Lion", "Muon", "newton_schulz",
-           "OPTIMIZERS", "get_optimizer"]
+           "Newton", "LBFGS",
+           "Partition", "OPTIMIZERS", "get_optimizer"]
