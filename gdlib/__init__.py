@@ -11,10 +11,10 @@ Modules, one concept each: ``derivatives`` (finite differences, gradient
 check), ``functions`` (test functions), ``optim`` (optimizers), ``schedules``
 (learning-rate schedules), ``runner`` (optimize and record a trajectory),
 ``autograd`` (reverse-mode ``Tensor``), ``losses``, ``nn``, ``data``,
-``checks`` (lab self-checks), ``clipping`` (gradient clipping). Plotting lives apart, in ``gdlib.plotting``;
+``checks`` (lab self-checks), ``clipping`` (gradient clipping), ``averaging`` (iterate averaging). Plotting lives apart, in ``gdlib.plotting``;
 the hyperparameter explorer in ``gdlib.explorer``.
 """
-from . import derivatives, functions, schedules, runner, autograd, losses, nn, data, checks, optim, clipping
+from . import derivatives, functions, schedules, runner, autograd, losses, nn, data, checks, optim, clipping, averaging
 from .derivatives import *  # noqa: F401,F403
 from .functions import *  # noqa: F401,F403
 from .optim import *  # noqa: F401,F403
@@ -26,6 +26,7 @@ from .nn import *  # noqa: F401,F403
 from .data import *  # noqa: F401,F403
 from .checks import *  # noqa: F401,F403
 from .clipping import *  # noqa: F401,F403
+from .averaging import *  # noqa: F401,F403
 
 __version__ = "0.1.0"
 

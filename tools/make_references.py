@@ -34,7 +34,9 @@ name, plus the extra runs of ``EXTRA``): ``<label>/x`` (301 x 2 iterates), ``<la
 (300 x 2 torch.autograd gradients at the first 300 iterates) and, in ``meta`` (a JSON string):
 torch's version, the problem, and per run the gdlib optimizer, its hyperparameters, torch's class and keyword arguments, ``n_compare``, and the
 numpy-vs-torch deviation over the compared steps. ``tests/references/autograd.npz`` holds
-``torch.autograd`` gradients of small fixed expressions (see ``autograd_references``).
+``torch.autograd`` gradients of small fixed expressions (see ``autograd_references``);
+``tests/references/averaging.npz`` ``torch.optim.swa_utils.AveragedModel`` (SWA and EMA, with and
+without a burn-in) beside SGD with momentum on a noisy least-squares problem (see ``averaging_references``).
 """
 from __future__ import annotations
 
@@ -306,6 +308,86 @@ def muon_references():
     return out
 
 
+# --------------------------------------------------------------------------- iterate averaging
+AVERAGING_STEPS, AVERAGING_LR, AVERAGING_MOMENTUM, AVERAGING_BATCH = 100, 0.05, 0.9, 4
+#: label -> (gdlib's Averaged keywords, how torch's AveragedModel is built): every averaging function torch has
+AVERAGING_RUNS = {
+    "swa": (dict(mode="polyak", start=0), "AveragedModel(model)"),
+    "swa_start30": (dict(mode="polyak", start=30), "AveragedModel(model), updated when k >= 30"),
+    "ema_multi": (dict(mode="ema", decay_rate=0.95, start=0),
+                  "AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(0.95))"),
+    "ema_avg_fn": (dict(mode="ema", decay_rate=0.95, start=0), "AveragedModel(model, avg_fn=get_ema_avg_fn(0.95))"),
+    "ema_start30": (dict(mode="ema", decay_rate=0.9, start=30),
+                    "AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(0.9)), updated when k >= 30"),
+}
+
+
+def averaging_references():
+    """``torch.optim.swa_utils.AveragedModel`` beside ``torch.optim.SGD(momentum=0.9)`` on noisy least squares.
+
+    A model with two parameters (``W`` 3x2, ``b`` 2), the loss ``0.5 * mean((X_B @ W + b - Y_B)**2)`` over a
+    minibatch ``B`` of 4 of 20 fixed rows drawn afresh each step (indices recorded), 100 steps. Per run of
+    :data:`AVERAGING_RUNS` it records the averaged ``W`` and ``b`` after every step and ``n_averaged``;
+    the iterates and torch.autograd gradients are recorded once (the averaging does not change them).
+    """
+    from torch.optim.swa_utils import AveragedModel, get_ema_avg_fn, get_ema_multi_avg_fn
+
+    rng = np.random.default_rng(7)
+    X, Y = rng.normal(size=(20, 3)), rng.normal(size=(20, 2))
+    W0, b0 = rng.normal(size=(3, 2)), rng.normal(size=2)
+    batches = np.stack([rng.choice(20, size=AVERAGING_BATCH, replace=False)
+                        for _ in range(AVERAGING_STEPS)]).astype(np.int16)
+    out = {"X": X, "Y": Y, "W0": W0, "b0": b0, "batches": batches}
+
+    class Model(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.W = torch.nn.Parameter(torch.tensor(W0))
+            self.b = torch.nn.Parameter(torch.tensor(b0))
+
+    makers = {
+        "swa": lambda m: AveragedModel(m),
+        "swa_start30": lambda m: AveragedModel(m),
+        "ema_multi": lambda m: AveragedModel(m, multi_avg_fn=get_ema_multi_avg_fn(0.95)),
+        "ema_avg_fn": lambda m: AveragedModel(m, avg_fn=get_ema_avg_fn(0.95)),
+        "ema_start30": lambda m: AveragedModel(m, multi_avg_fn=get_ema_multi_avg_fn(0.9)),
+    }
+    Xt, Yt = torch.tensor(X), torch.tensor(Y)
+    for label, (gd_kwargs, _) in AVERAGING_RUNS.items():
+        model = Model()
+        opt = torch.optim.SGD(model.parameters(), lr=AVERAGING_LR, momentum=AVERAGING_MOMENTUM, dampening=0.0,
+                              foreach=False)
+        averaged = makers[label](model)
+        Ws, bs, gWs, gbs, aW, ab, n = [W0.copy()], [b0.copy()], [], [], [], [], []
+        for k in range(AVERAGING_STEPS):
+            opt.zero_grad()
+            idx = torch.tensor(batches[k].astype(np.int64))
+            (0.5 * ((Xt[idx] @ model.W + model.b - Yt[idx]) ** 2).mean()).backward()
+            gWs.append(model.W.grad.numpy().copy())
+            gbs.append(model.b.grad.numpy().copy())
+            opt.step()
+            if k >= gd_kwargs["start"]:
+                averaged.update_parameters(model)
+            Ws.append(model.W.detach().numpy().copy())
+            bs.append(model.b.detach().numpy().copy())
+            aW.append(averaged.module.W.detach().numpy().copy())
+            ab.append(averaged.module.b.detach().numpy().copy())
+            n.append(int(averaged.n_averaged))
+        if label == "swa":
+            out["W"], out["b"], out["grad_W"], out["grad_b"] = map(np.stack, (Ws, bs, gWs, gbs))
+        else:   # the same iterates in every run: the averaging only reads them
+            assert np.array_equal(np.stack(Ws), out["W"]) and np.array_equal(np.stack(bs), out["b"]), label
+        out[f"{label}/W_avg"], out[f"{label}/b_avg"], out[f"{label}/n_averaged"] = np.stack(aW), np.stack(ab), np.array(n, dtype=np.int16)
+    meta = {"torch_version": torch.__version__, "numpy_version": np.__version__, "steps": AVERAGING_STEPS,
+            "optimizer": {"gdlib": "Momentum", "learning_rate": AVERAGING_LR, "mu": AVERAGING_MOMENTUM,
+                          "torch": f"torch.optim.SGD(lr={AVERAGING_LR}, momentum={AVERAGING_MOMENTUM}, "
+                                   "dampening=0, foreach=False)"},
+            "loss": "0.5 * mean((X[B] @ W + b - Y[B])**2), B = batches[k] at step k",
+            "runs": {label: {"gdlib": kw, "torch": how} for label, (kw, how) in AVERAGING_RUNS.items()}}
+    out["meta"] = np.array(json.dumps(meta, indent=1))
+    return out
+
+
 def check(folder):
     """Re-run torch on every recorded setting and compare with the files (to 1e-12 relative)."""
     worst = 0.0
@@ -360,6 +442,7 @@ def main(argv=None):
     np.savez_compressed(args.out / "autograd.npz", **autograd_references())
     if hasattr(torch.optim, "Muon"):
         np.savez_compressed(args.out / "muon.npz", **muon_references())
+    np.savez_compressed(args.out / "averaging.npz", **averaging_references())
     for f in sorted(args.out.glob("*.npz")):
         print(f"wrote {f} ({f.stat().st_size / 1024:.0f} KB)")
 
