@@ -226,6 +226,16 @@ class Averaged(Optimizer):
             return [dict(s) for s in inner]
         return [{**s, "x_avg": a} for s, a in zip(inner, self._avg)]
 
+    @property
+    def needs_objective(self) -> bool:
+        """Whether the wrapped optimizer reads the objective (Newton, L-BFGS): :func:`~gdlib.runner.minimize` asks."""
+        return bool(getattr(self.optimizer, "needs_objective", False))
+
+    @property
+    def needs_hessian(self) -> bool:
+        """Whether the wrapped optimizer needs the Hessian (Newton)."""
+        return bool(getattr(self.optimizer, "needs_hessian", False))
+
     def __getattr__(self, name):
         # anything else an optimizer offers (a flag the runner reads, say) is the wrapped one's
         if name.startswith("_") or name == "optimizer":

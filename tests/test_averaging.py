@@ -323,3 +323,19 @@ def test_wraps_an_object_with_an_optimizers_interface():
     assert a[0] == 4.0 and b[0] == 2.0 and opt.t == 4
     np.testing.assert_allclose(opt.averaged_params(), [[2.5], [1.25]])
     assert [set(s) for s in opt.state] == [{"t", "x_avg"}] * 2
+
+
+def test_forwards_what_minimize_asks_of_an_optimizer_that_reads_the_objective():
+    class ReadsObjective(gd.SGD):
+        needs_objective, needs_hessian = True, False
+
+        def step(self, params, grads, objective=None):
+            assert callable(objective)
+            super().step(params, grads)
+
+    opt = gd.Averaged(ReadsObjective(learning_rate=0.1))
+    assert opt.needs_objective and not opt.needs_hessian
+    assert not gd.Averaged(gd.SGD(0.1)).needs_objective
+    x = np.ones(2)
+    opt.step(x, np.ones(2), objective=lambda z: 0.0)
+    np.testing.assert_allclose(opt.averaged_params(), [0.9, 0.9])
