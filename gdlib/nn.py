@@ -533,7 +533,8 @@ def train(model, X, y, optimizer, loss="softmax", epochs=10, batch_size=32, seed
     Raises
     ------
     TypeError, ValueError
-        For an unknown loss, bad counts, an optimizer without ``step``, a label out
+        For an unknown loss, bad counts, an optimizer without ``step`` or one whose step needs the
+        objective (``gd.Newton``, ``gd.LBFGS``: use ``gd.minimize``), a label out
         of range (naming it), targets of another shape than the model's output or
         holding something else than real numbers, an empty ``X``, ``X`` of another
         feature count than the model's, nan or inf in ``X`` or in ``mse`` targets, or a
@@ -563,6 +564,10 @@ def train(model, X, y, optimizer, loss="softmax", epochs=10, batch_size=32, seed
     if isinstance(optimizer, type) or not callable(getattr(optimizer, "step", None)):
         raise TypeError(f"Invalid optimizer: {optimizer!r} (must be an optimizer object with a step(params, grads) "
                         "method, e.g. gd.SGD(learning_rate=0.1), not the class)")
+    if getattr(optimizer, "needs_objective", False):
+        raise TypeError(f"Invalid optimizer: {type(optimizer).__name__} needs the objective at every step (a Hessian "
+                        "or a line search on f itself), which train's minibatch loop cannot give: use gd.minimize "
+                        "on a full-batch objective, or a first-order optimizer such as gd.Adam")
     _check_model(model, trainable=True)
     rng = _rng(seed)
     X, out_shape = _check_X(model, X)

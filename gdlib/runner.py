@@ -43,6 +43,13 @@ class Trajectory:
         not finite or beyond ``divergence_factor``, or a gradient not finite).
     message : str
         One sentence saying why the run stopped.
+    n_function_evals, n_gradient_evals, n_hessian_evals : int
+        Evaluations of ``f``, of its gradient and of its Hessian at distinct points, the runner's own
+        and those an optimizer made (L-BFGS's line search, Newton's Hessian). A point evaluated
+        twice in a row (the runner re-reading the point a line search accepted) is counted once, as
+        scipy counts ``nfev``/``njev``. A first-order run evaluates ``f`` at each of its
+        ``n_steps + 1`` iterates and the gradient at each but a last one that stopped the run for
+        its value; it evaluates no Hessian.
     """
 
     x: np.ndarray
@@ -52,6 +59,9 @@ class Trajectory:
     state: dict = field(default_factory=dict)
     status: str = "max_steps"
     message: str = ""
+    n_function_evals: int = 0
+    n_gradient_evals: int = 0
+    n_hessian_evals: int = 0
 
     @property
     def n_steps(self) -> int:
@@ -73,9 +83,51 @@ class Trajectory:
                 f"value_final={self.value_final:.6g})")
 
 
+class _Objective:
+    """``f`` with ``grad`` (and ``hessian``), counting evaluations at distinct points.
+
+    What :func:`minimize` hands to an optimizer with ``needs_objective`` (Newton, L-BFGS). The last
+    few points of each kind are remembered, so the runner reading ``f`` and its gradient at the
+    point a line search just accepted costs no second evaluation (nor a second count).
+    """
+
+    _MEMORY = 4
+
+    def __init__(self, f, grad, hessian=None):
+        self._f, self._grad, self._hessian = f, grad, hessian
+        self.n_function_evals = self.n_gradient_evals = self.n_hessian_evals = 0
+        self._seen: dict[str, dict] = {"f": {}, "grad": {}, "hessian": {}}
+        if hessian is None:
+            self.hessian = None              # no Hessian: an optimizer that needs one says so by name
+
+    def _cached(self, kind, fn, x):
+        x = np.asarray(x, dtype=float)
+        key = x.tobytes()
+        memo = self._seen[kind]
+        if key not in memo:
+            value = fn(x.copy())
+            value = float(value) if kind == "f" else np.array(value, dtype=float)
+            if len(memo) >= self._MEMORY:
+                memo.pop(next(iter(memo)))
+            memo[key] = value
+            name = {"f": "n_function_evals", "grad": "n_gradient_evals", "hessian": "n_hessian_evals"}[kind]
+            setattr(self, name, getattr(self, name) + 1)
+        value = memo[key]
+        return value if kind == "f" else value.copy()
+
+    def __call__(self, x) -> float:
+        return self._cached("f", self._f, x)
+
+    def grad(self, x) -> np.ndarray:
+        return self._cached("grad", self._grad, x)
+
+    def hessian(self, x) -> np.ndarray:
+        return self._cached("hessian", self._hessian, x)
+
+
 def minimize(f, x0, optimizer: Optimizer, max_steps: int = 1000, tol: float = 1e-8,
              grad: Callable | None = None, divergence_factor: float = 1e8,
-             record_state: bool = True) -> Trajectory:
+             record_state: bool = True, hessian: Callable | None = None) -> Trajectory:
     r"""Minimize ``f`` from ``x0`` with ``optimizer``, recording the trajectory.
 
     Each iteration evaluates :math:`f(x_k)` and :math:`g_k = \nabla f(x_k)`, stops if
@@ -83,6 +135,12 @@ def minimize(f, x0, optimizer: Optimizer, max_steps: int = 1000, tol: float = 1e
     ``k == max_steps``, and otherwise calls ``optimizer.step(x, g)``; after the step it
     stops if :math:`f(x_{k+1})` is not finite or too large (diverged, see
     ``divergence_factor``).
+
+    An optimizer with ``needs_objective`` (:class:`~gdlib.optim.Newton`,
+    :class:`~gdlib.optim.LBFGS`) is called as ``optimizer.step(x, g, objective=obj)``, where ``obj``
+    has ``obj(x)``, ``obj.grad(x)`` and ``obj.hessian(x)`` (``f``'s, or ``grad=``/``hessian=``) and
+    counts every evaluation, so ``run.n_function_evals`` and ``run.n_gradient_evals`` include a line
+    search's.
 
     Parameters
     ----------
@@ -103,7 +161,12 @@ def minimize(f, x0, optimizer: Optimizer, max_steps: int = 1000, tol: float = 1e
         The run diverged when a value is not finite or
         :math:`|f(x_k)| >` ``divergence_factor`` :math:`\cdot \max(1, |f(x_0)|)`.
     record_state : bool, default True
-        Record the optimizer's buffers after every step (for plotting ``v``, ``cache``, ...).
+        Record the optimizer's buffers after every step (for plotting ``v``, ``cache``, ...): each
+        array or number in ``optimizer.state[0]``; a list (L-BFGS's ``s``/``y`` history) is not
+        recorded.
+    hessian : callable, optional
+        ``x -> Hessian`` (shape ``(n, n)``), for an optimizer that needs it (Newton); defaults to
+        ``f.hessian`` when ``f`` has one.
 
     Returns
     -------
@@ -112,8 +175,9 @@ def minimize(f, x0, optimizer: Optimizer, max_steps: int = 1000, tol: float = 1e
     Raises
     ------
     TypeError
-        If ``f`` has no gradient and ``grad`` is not given, ``grad`` is not callable, ``optimizer``
-        is not an Optimizer, ``x0`` holds anything but real numbers (strings, ``None``, complex,
+        If ``f`` has no gradient and ``grad`` is not given, ``grad`` or ``hessian`` is not callable,
+        the optimizer needs a Hessian (Newton) and ``f`` has none and ``hessian`` is not given,
+        ``optimizer`` is not an Optimizer, ``x0`` holds anything but real numbers (strings, ``None``, complex,
         booleans, ragged lists), ``tol``/``divergence_factor`` are not real numbers or
         ``record_state`` is not a bool.
     ValueError
@@ -131,6 +195,8 @@ def minimize(f, x0, optimizer: Optimizer, max_steps: int = 1000, tol: float = 1e
     >>> bad = gd.minimize(f, f.x0, gd.SGD(learning_rate=2.5 / f.L), max_steps=1000)
     >>> bad.status
     'diverged'
+    >>> run.n_function_evals == run.n_gradient_evals == run.n_steps + 1
+    True
     """
     if grad is None:
         grad = getattr(f, "grad", None)
@@ -142,6 +208,16 @@ def minimize(f, x0, optimizer: Optimizer, max_steps: int = 1000, tol: float = 1e
         raise TypeError(f"Invalid f: {f!r} (must be a TestFunction or a callable x -> value)")
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"Invalid optimizer: {type(optimizer).__name__} (must be a gdlib.optim optimizer)")
+    needs_objective = bool(getattr(optimizer, "needs_objective", False))
+    if hessian is None:
+        hessian = getattr(f, "hessian", None)
+        if not callable(hessian):
+            hessian = None
+        if hessian is None and getattr(optimizer, "needs_hessian", False):
+            raise TypeError(f"Invalid f: {type(f).__name__} has no hessian method, which "
+                            f"{type(optimizer).__name__} needs; pass hessian= (a callable x -> Hessian)")
+    elif not callable(hessian):
+        raise TypeError(f"Invalid hessian: {hessian!r} (must be a callable x -> Hessian)")
     if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps < 0:
         raise ValueError(f"Invalid max_steps: {max_steps!r} (must be an integer >= 0)")
     tol = check_real(tol, "tol", nonnegative=True)
@@ -160,11 +236,12 @@ def minimize(f, x0, optimizer: Optimizer, max_steps: int = 1000, tol: float = 1e
                          f"(must have shape ({dim},))")
     if not np.all(np.isfinite(x)):
         raise ValueError(f"Invalid x0: {x0!r} (must be finite)")
+    objective = _Objective(f, grad, hessian)
     xs, values, gnorms, rates = [], [], [], []
     states: dict[str, list] = {}
     status, message = "max_steps", ""
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        value = float(f(x))
+        value = objective(x)
         if not math.isfinite(value):
             raise ValueError(f"Invalid x0: f(x0) = {value} (must be finite)")
         limit = divergence_factor * max(1.0, abs(value))
@@ -172,7 +249,7 @@ def minimize(f, x0, optimizer: Optimizer, max_steps: int = 1000, tol: float = 1e
         while True:
             xs.append(x.copy())
             values.append(value)
-            g = np.asarray(grad(x), dtype=float).reshape(x.shape)
+            g = objective.grad(x).reshape(x.shape)
             gnorm = float(np.sqrt(np.dot(g, g)))
             gnorms.append(gnorm)
             if not math.isfinite(gnorm):
@@ -185,13 +262,16 @@ def minimize(f, x0, optimizer: Optimizer, max_steps: int = 1000, tol: float = 1e
                 message = f"stopped after max_steps={max_steps} steps: gradient norm {gnorm:.3g}"
                 break
             rates.append(optimizer.learning_rate_at(optimizer.t))
-            optimizer.step(x, g)
+            if needs_objective:
+                optimizer.step(x, g, objective=objective)
+            else:
+                optimizer.step(x, g)
             if record_state:
                 for name, buf in optimizer.state[0].items():
-                    if name != "t":
+                    if name != "t" and not isinstance(buf, (list, tuple)):
                         states.setdefault(name, []).append(np.array(buf, dtype=float).ravel())
             k += 1
-            value = float(f(x))
+            value = objective(x)
             if not math.isfinite(value) or abs(value) > limit:
                 xs.append(x.copy())
                 values.append(value)
@@ -205,4 +285,5 @@ def minimize(f, x0, optimizer: Optimizer, max_steps: int = 1000, tol: float = 1e
         x=np.array(xs), values=np.array(values), grad_norms=np.array(gnorms),
         learning_rates=np.array(rates, dtype=float),
         state={name: np.array(v) for name, v in states.items()},
-        status=status, message=message)
+        status=status, message=message, n_function_evals=objective.n_function_evals,
+        n_gradient_evals=objective.n_gradient_evals, n_hessian_evals=objective.n_hessian_evals)

@@ -208,6 +208,8 @@ _HYPER = {
     "learning_rate": POSITIVE,
     "mu": UNIT_OPEN, "decay_rate": UNIT_OPEN, "beta1": UNIT_OPEN, "beta2": UNIT_OPEN,
     "eps": POSITIVE, "weight_decay": NONNEG, "nesterov": NOT_FLAG, "ns_steps": fam(COUNT, hundred=100),
+    "damping": NONNEG, "history_size": fam(COUNT, huge=1001),
+    "line_search": {"unknown": "wolfe", "int": 3, "bool": True, "empty": "", "list": ["strong_wolfe"]},
 }
 # Every optimizer class of gdlib.optim, found by type, so a new one is covered as soon as it is public:
 # each hyperparameter gets the values no real number accepts (and, for the course's names, its range).
@@ -310,7 +312,34 @@ table("runner.minimize",
       x0=fam(NOT_REAL_ARRAY, wrong_dim=lambda: np.ones(3), nan=lambda: np.array([NAN, 1.0])),
       optimizer={"str": "sgd", "none": None, "class": O.SGD},
       max_steps=fam(NOT_INT, negative=-1), tol=NONNEG, divergence_factor=POSITIVE,
-      grad={"str": "grad", "int": 3})
+      grad={"str": "grad", "int": 3}, hessian={"str": "H", "int": 3, "array": lambda: np.eye(2)})
+# Newton needs a Hessian: a plain callable without hessian= is refused before anything runs
+bad("runner.minimize", "newton_without_hessian",
+    lambda: (R.minimize, (), dict(f=lambda x: float(x @ x), grad=lambda x: 2 * x, x0=np.array([1.0, 1.0]),
+                                  optimizer=O.Newton(), max_steps=3)), "f")
+
+# --------------------------------------------------------------------------- Newton and LBFGS: step(params, grads, objective)
+_QF = F.Quadratic()
+for _cls in (O.Newton, O.LBFGS):
+    _n = _cls.__name__
+    bad("Optimizer.step", f"{_n}-no_objective", lambda _cls=_cls: (_cls().step, (np.ones(2), np.ones(2)), {}),
+        "objective")
+    bad("Optimizer.step", f"{_n}-objective_str", lambda _cls=_cls: (_cls().step, (np.ones(2), np.ones(2)),
+                                                                    dict(objective="rosenbrock")), "objective")
+    bad("Optimizer.step", f"{_n}-objective_no_grad", lambda _cls=_cls: (_cls().step, (np.ones(2), np.ones(2)),
+                                                                        dict(objective=lambda x: 0.0)), "objective")
+    bad("Optimizer.step", f"{_n}-params_list", lambda _cls=_cls: (_cls().step, ([np.ones(2), np.ones(2)],
+                                                                                [np.ones(2), np.ones(2)]),
+                                                                  dict(objective=_QF)), "params")
+    bad("Optimizer.step", f"{_n}-grads_object", lambda _cls=_cls: (_cls().step, (np.ones(2), _obj_none()),
+                                                                   dict(objective=_QF)), "grads")
+    bad("Optimizer.step", f"{_n}-params_int", lambda _cls=_cls: (_cls().step, (np.arange(2), np.ones(2)),
+                                                                 dict(objective=_QF)), "params")
+bad("Optimizer.step", "Newton-singular_hessian",
+    lambda: (O.Newton().step, (np.zeros(2), np.zeros(2)), dict(objective=F.MonkeySaddle())), "damping")
+bad("Optimizer.step", "Newton-objective_no_hessian",
+    lambda: (O.Newton().step, (np.ones(2), np.ones(2)), dict(objective=gd.runner._Objective(_QF, _QF.grad))),
+    "objective")
 
 # --------------------------------------------------------------------------- Muon (2-D only) and newton_schulz
 MATRIX = fam(NOT_REAL_ARRAY, vector=lambda: np.ones(3), cube=lambda: np.ones((2, 2, 2)), empty=lambda: np.ones((0, 2)),
