@@ -150,3 +150,55 @@ def test_elementwise_gradients_match_torch_autograd():
     out.backward()
     np.testing.assert_allclose(out.item(), float(z["elementwise_value"]), rtol=1e-13)
     np.testing.assert_allclose(x.grad, z["elementwise_grad"], rtol=1e-12, atol=1e-15)
+
+
+# -------------------------------------------------------------------------- L-BFGS
+def _lbfgs_file():
+    z = np.load(REFS / "lbfgs.npz", allow_pickle=False)
+    return z, json.loads(str(z["meta"]))
+
+
+def _lbfgs_problem(meta, z, problem):
+    p = meta["problems"][problem]
+    if problem == "rosenbrock":
+        return gd.Rosenbrock(), np.array(p["x0"])
+    f = gd.Quadratic(condition_number=p["condition_number"], angle=p["angle"], center=p["center"])
+    np.testing.assert_allclose(f.A, z["A"], rtol=1e-15, atol=0)   # the problem torch ran
+    return f, np.array(p["x0"])
+
+
+@pytest.mark.parametrize("label", ["rosenbrock_wolfe", "rosenbrock_wolfe_m2", "rosenbrock_fixed", "quadratic_wolfe",
+                                   "quadratic_wolfe_m1", "quadratic_fixed"])
+def test_lbfgs_follows_torch_optim_lbfgs(label):
+    """gd.LBFGS, run by gd.minimize, against torch.optim.LBFGS(max_iter=1, max_eval=26, ...) stepped once
+    per iteration (tools/make_references.py, lbfgs_references): the same iterates to 1e-10 (relative) over
+    300 steps or until torch's gradient vanished, and the same number of line-search trial points each step."""
+    z, meta = _lbfgs_file()
+    run_meta = meta["runs"][label]
+    assert meta["torch_class"] == "torch.optim.LBFGS" and meta["dtype"] == "float64"
+    assert run_meta["torch_kwargs"]["max_iter"] == 1 and run_meta["torch_kwargs"]["lr"] == run_meta["gdlib"]["learning_rate"]
+    f, x0 = _lbfgs_problem(meta, z, run_meta["problem"])
+    ref, ref_ls = z[f"{label}/x"], z[f"{label}/ls_evals"]
+    n = run_meta["n_steps"]
+    assert len(ref) == n + 1 and (n == 300 or f(ref[-1]) < 1e-20), (label, n)   # 300 steps, or converged
+    run = gd.minimize(f, x0, gd.LBFGS(**run_meta["gdlib"]), max_steps=n, tol=0)
+    assert run.n_steps == n, run.message
+    dev = rel_dev(run.x, ref)
+    worst = int(np.argmax(dev))
+    assert dev.max() <= RTOL, (f"gd.LBFGS left torch.optim.LBFGS's trajectory ({label}) at step {worst}: "
+                               f"{run.x[worst]} vs {ref[worst]} (relative {dev.max():.2e})")
+    np.testing.assert_array_equal(run.state["n_line_search_evals"].ravel(), ref_ls)
+    # the runner's counts: the start, plus every trial point (the accepted one is not evaluated twice)
+    assert run.n_function_evals == run.n_gradient_evals == 1 + int(ref_ls.sum()) + (0 if ref_ls.sum() else n)
+
+
+def test_lbfgs_file_holds_line_search_and_fixed_step_runs():
+    z, meta = _lbfgs_file()
+    kinds = {(r["problem"], r["gdlib"]["line_search"]) for r in meta["runs"].values()}
+    assert kinds == {(p, ls) for p in ("rosenbrock", "quadratic") for ls in ("strong_wolfe", None)}
+    for label, r in meta["runs"].items():
+        x = z[f"{label}/x"]
+        assert np.abs(x[-1] - x[0]).max() > 0.01, label            # each run went somewhere
+    # a wrong history size would not follow the file: the m=2 run differs from the m=10 one
+    a, b = z["rosenbrock_wolfe/x"], z["rosenbrock_wolfe_m2/x"]
+    assert rel_dev(a[:30], b[:30]).max() > 1e-3

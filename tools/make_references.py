@@ -37,6 +37,8 @@ numpy-vs-torch deviation over the compared steps. ``tests/references/autograd.np
 ``torch.autograd`` gradients of small fixed expressions (see ``autograd_references``);
 ``tests/references/averaging.npz`` ``torch.optim.swa_utils.AveragedModel`` (SWA and EMA, with and
 without a burn-in) beside SGD with momentum on a noisy least-squares problem (see ``averaging_references``).
+``tests/references/lbfgs.npz`` ``torch.optim.LBFGS`` (strong-Wolfe line search and fixed step) stepped once
+per iteration on both problems until converged (see ``lbfgs_references``).
 """
 from __future__ import annotations
 
@@ -388,6 +390,76 @@ def averaging_references():
     return out
 
 
+# --------------------------------------------------------------------------- L-BFGS (Newton: torch has none)
+#: label -> (problem, gdlib LBFGS keywords): the line search and the fixed step, a full and a short history
+LBFGS_RUNS = {
+    "rosenbrock_wolfe": ("rosenbrock", dict(learning_rate=1.0, history_size=10, line_search="strong_wolfe")),
+    "rosenbrock_wolfe_m2": ("rosenbrock", dict(learning_rate=1.0, history_size=2, line_search="strong_wolfe")),
+    "rosenbrock_fixed": ("rosenbrock", dict(learning_rate=1e-3, history_size=10, line_search=None)),
+    "quadratic_wolfe": ("quadratic", dict(learning_rate=1.0, history_size=10, line_search="strong_wolfe")),
+    "quadratic_wolfe_m1": ("quadratic", dict(learning_rate=1.0, history_size=1, line_search="strong_wolfe")),
+    "quadratic_fixed": ("quadratic", dict(learning_rate=0.05, history_size=5, line_search=None)),
+}
+# Not recorded, because rounding is amplified (chaotic runs that no two float64 implementations follow to
+# 1e-10, though every line search takes the same trial points in both): a trial step learning_rate < 1 with the
+# line search (quadratic, 0.3: y = g_{k+1} - g_k is a difference of nearly equal gradients and a rounding
+# difference grows about 5 times a step from step 18, 4e-5 apart at step 34; Rosenbrock, 0.5: 1e-9 at step 37),
+# and the fixed step 1e-2 on Rosenbrock (4e-5 apart by step 292).
+#: a run is recorded until the gradient's max-norm falls below this ("until converged"), at most STEPS steps
+LBFGS_CONVERGED = 1e-12
+
+
+def lbfgs_references():
+    """``torch.optim.LBFGS`` stepped once per iteration, float64, on both problems (``lbfgs.npz``).
+
+    ``LBFGS(lr, max_iter=1, max_eval=26, history_size, line_search_fn, tolerance_grad=0,
+    tolerance_change=0)``: one L-BFGS iteration per ``step(closure)`` (its state, history and
+    previous gradient carry over between calls, so the iterates are those of one long run), a line
+    search of up to 25 trial points (the default ``max_eval = max_iter * 5 // 4`` would leave a
+    single-iteration step 0 trial points), and no stopping test of torch's own: gdlib leaves
+    stopping to ``gd.minimize``'s ``tol``. Per run: ``<label>/x`` the iterates (up to 301 x 2),
+    ``<label>/ls_evals`` the line search's trial points per step (torch's ``func_evals`` minus the
+    closure's own evaluation at the start of each step).
+    """
+    out, runs = {}, {}
+    for label, (problem, kw) in LBFGS_RUNS.items():
+        p = torch.tensor(PROBLEMS[problem]["x0"], dtype=torch.float64, requires_grad=True)
+        kwargs = dict(lr=kw["learning_rate"], max_iter=1, max_eval=26, history_size=kw["history_size"],
+                      line_search_fn=kw["line_search"], tolerance_grad=0.0, tolerance_change=0.0)
+        opt = torch.optim.LBFGS([p], **kwargs)
+
+        def closure():
+            opt.zero_grad()
+            loss = torch_value(problem, p)
+            loss.backward()
+            return loss
+
+        xs, ls_evals = [p.detach().numpy().copy()], []
+        for _ in range(STEPS):
+            with torch.enable_grad():
+                closure()
+            if float(p.grad.abs().max()) <= LBFGS_CONVERGED:
+                break
+            before = opt.state[p].get("func_evals", 0)
+            opt.step(closure)
+            ls_evals.append(opt.state[p]["func_evals"] - before - 1)
+            xs.append(p.detach().numpy().copy())
+        xs = np.array(xs)
+        if not np.all(np.isfinite(xs)) or np.abs(xs).max() > 100:
+            sys.exit(f"lbfgs {label}: torch's run diverged: choose other hyperparameters")
+        out[f"{label}/x"], out[f"{label}/ls_evals"] = xs, np.array(ls_evals, dtype=np.int64)
+        runs[label] = {"problem": problem, "gdlib": kw, "torch_kwargs": kwargs, "n_steps": len(xs) - 1,
+                       "x_final": xs[-1].tolist()}
+        print(f"lbfgs {label:22s} {len(xs) - 1:3d} steps, x = ({xs[-1][0]: .12f}, {xs[-1][1]: .12f}), "
+              f"{int(np.sum(ls_evals))} line-search evaluations")
+    meta = {"torch_version": torch.__version__, "numpy_version": np.__version__, "dtype": "float64",
+            "torch_class": "torch.optim.LBFGS", "steps": STEPS, "converged_grad_max": LBFGS_CONVERGED,
+            "problems": {k: dict(v) for k, v in PROBLEMS.items()}, "runs": runs}
+    out["A"] = quadratic_matrix()
+    out["meta"] = np.array(json.dumps(meta, indent=1))
+    return out
+
+
 def check(folder):
     """Re-run torch on every recorded setting and compare with the files (to 1e-12 relative)."""
     worst = 0.0
@@ -443,6 +515,7 @@ def main(argv=None):
     if hasattr(torch.optim, "Muon"):
         np.savez_compressed(args.out / "muon.npz", **muon_references())
     np.savez_compressed(args.out / "averaging.npz", **averaging_references())
+    np.savez_compressed(args.out / "lbfgs.npz", **lbfgs_references())
     for f in sorted(args.out.glob("*.npz")):
         print(f"wrote {f} ({f.stat().st_size / 1024:.0f} KB)")
 
