@@ -41,7 +41,7 @@ def test_newton_reaches_1e_10_within_1_5_times_scipy_trust_exact():
     assert run.status == "converged"
     n_ours = steps_to(run)
     assert n_ours <= 1.5 * n_scipy, (n_ours, n_scipy)
-    assert (n_ours, n_scipy) == (5, 24)                    # pure Newton is fast from this start
+    assert n_ours == 5 and n_scipy > n_ours                # pure Newton is fast from this start (scipy 1.17: 24)
     # one Hessian, one gradient and one value per step (plus the start's)
     assert run.n_hessian_evals == run.n_steps and run.n_function_evals == run.n_gradient_evals == run.n_steps + 1
 
