@@ -246,3 +246,21 @@ def test_train_refuses_optimizers_that_need_the_objective():
         with pytest.raises(TypeError, match="minimize"):
             gd.train(model, X, y, opt, epochs=1)
     assert all(np.array_equal(a, b) for a, b in zip(before, model.parameters()))
+
+
+@pytest.mark.parametrize("cls", [gd.Newton, gd.LBFGS])
+def test_a_nan_gradient_gives_a_nan_step(cls):
+    f = gd.Rosenbrock()
+    x = np.array([0.5, 0.5])
+    with np.errstate(invalid="ignore"):
+        cls().step(x, np.array([np.nan, 1.0]), objective=f)
+    assert np.any(np.isnan(x))
+
+
+def test_lbfgs_stays_put_where_the_gradient_is_zero():
+    f = gd.Rosenbrock()
+    x = np.array([1.0, 1.0])                                 # the minimum: g = 0, no descent direction
+    opt = gd.LBFGS()
+    opt.step(x, f.grad(x), objective=f)
+    assert np.array_equal(x, [1.0, 1.0]) and opt.state[0]["step_length"] == 0.0
+    assert opt.state[0]["n_line_search_evals"] == 0

@@ -167,15 +167,14 @@ class LBFGS(Optimizer):
 
     .. math::
 
-        H_{k+1} = (I - \rho_k s_k y_k^\top)\, H_k\, (I - \rho_k y_k s_k^\top) + \rho_k s_k s_k^\top,
-        \qquad \rho_k = \frac{1}{y_k^\top s_k}.
+        H_{k+1} = \Big(I - \frac{s_k y_k^\top}{y_k^\top s_k}\Big)\, H_k\,
+        \Big(I - \frac{y_k s_k^\top}{y_k^\top s_k}\Big) + \frac{s_k s_k^\top}{y_k^\top s_k}.
 
     L-BFGS (Liu & Nocedal 1989) never forms :math:`H_k` (:math:`n^2` numbers): it keeps the last
     :math:`m` pairs and computes :math:`H_k g_k` by the **two-loop recursion** (Nocedal & Wright,
     Algorithm 7.4), in :math:`O(mn)` operations, from the initial matrix
-    :math:`H_k^0 = \gamma_k I`, :math:`\gamma_k = s^\top y / y^\top y` of the most recent pair
-    accepted (1 before any). Here :math:`\rho_k` is BFGS's scalar and :math:`\gamma_k` this scale only,
-    in the book's notation (not a rate, not a friction). The direction is
+    :math:`H_k^0 = \theta_k I`, :math:`\theta_k = s^\top y / y^\top y` of the most recent pair
+    accepted (1 before any): the inverse curvature along the last step. The direction is
     :math:`p_k = -H_k g_k`, and the step :math:`x_{k+1} = x_k + \eta_k p_k` with :math:`\eta_k` from
     the line search (Algorithms 3.5 and 3.6: bracket an interval, then zoom by cubic
     interpolation) satisfying the strong Wolfe conditions
@@ -190,7 +189,7 @@ class LBFGS(Optimizer):
     round-off) a pair with :math:`y_k^\top s_k \le 10^{-10}` is skipped rather than stored.
 
     ``state[0]`` holds the history ``"s"`` and ``"y"`` (lists of arrays, oldest first), ``"h0_scale"``
-    (:math:`\gamma_k`), ``"direction"`` (:math:`p_k`), ``"step_length"`` (:math:`\eta_k`),
+    (:math:`\theta_k`), ``"direction"`` (:math:`p_k`), ``"step_length"`` (:math:`\eta_k`),
     ``"grad_prev"`` (:math:`g_k`, to form the next :math:`y`), ``"n_line_search_evals"`` (trial
     points of the last step's line search) and ``"t"``. The trial points' values and gradients go
     through ``objective``; :func:`gdlib.minimize` counts them in ``run.n_function_evals`` and
@@ -201,7 +200,7 @@ class LBFGS(Optimizer):
     (``max_iter=1``, ``max_eval=26`` so that its line search may use 25 points), including two
     choices of torch (from minFunc) that differ from the textbook: the very first step's trial
     length is :math:`\min(1, 1/\lVert g_0\rVert_1)\,\eta` (not :math:`\eta`), and a skipped pair
-    leaves :math:`\gamma_k` unchanged. ``tests/test_references.py`` follows torch's trajectories
+    leaves :math:`\theta_k` unchanged. ``tests/test_references.py`` follows torch's trajectories
     (``tests/references/lbfgs.npz``: both line-search settings, on Rosenbrock and the rotated quadratic of
     condition number 50, 300 steps or until converged) to 1e-10, with the same number of trial points at
     every step. A trial step below 1 with the line search (or a large fixed step) makes the run chaotic:
@@ -261,16 +260,16 @@ class LBFGS(Optimizer):
     def _direction(self, g: np.ndarray, state: dict) -> np.ndarray:
         """``-H_k g`` by the two-loop recursion (Nocedal & Wright Algorithm 7.4), torch's order."""
         s_hist, y_hist = state["s"], state["y"]
-        rho = [1.0 / float(y @ s) for s, y in zip(s_hist, y_hist)]
-        alpha = [0.0] * len(s_hist)
+        inv_ys = [1.0 / float(y @ s) for s, y in zip(s_hist, y_hist)]
+        coef = [0.0] * len(s_hist)
         q = -g
         for i in range(len(s_hist) - 1, -1, -1):
-            alpha[i] = float(s_hist[i] @ q) * rho[i]
-            q = q - alpha[i] * y_hist[i]
+            coef[i] = float(s_hist[i] @ q) * inv_ys[i]
+            q = q - coef[i] * y_hist[i]
         r = q * state["h0_scale"]
         for i in range(len(s_hist)):
-            beta = float(y_hist[i] @ r) * rho[i]
-            r = r + (alpha[i] - beta) * s_hist[i]
+            corr = float(y_hist[i] @ r) * inv_ys[i]
+            r = r + (coef[i] - corr) * s_hist[i]
         return r
 
     def step(self, params, grads, objective=None) -> None:
