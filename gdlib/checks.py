@@ -62,6 +62,10 @@ __all__ = [
     "check_schedule",
     "check_accuracy",
     "check_digits_training",
+    "check_newton_schulz",
+    "check_lion_step",
+    "check_radam_step",
+    "check_muon_step",
 ]
 
 
@@ -687,23 +691,25 @@ def _gradient_sequence(dim=3):
     return seq
 
 
-def _check_step(name, student, make_ref, buffers, settings, bugs, uses_t=False):
+def _check_step(name, student, make_ref, buffers, settings, bugs, uses_t=False, seq=None, x_start=None):
     """Chain the student's step over a gradient sequence and compare with gdlib's optimizer.
 
     ``buffers``: names of the state arrays the student passes in and returns after ``x``.
     ``bugs``: list of ``(formula, hint)``; ``formula(x, dx, state_dict, hyper, t)`` returns
     ``(x, *buffers)`` as a known wrong variant would, to recognise it.
+    ``seq`` / ``x_start``: the gradients and the start (default: :func:`_gradient_sequence`'s six
+    gradients of 3 components, from ``[1, -2, 0.5]``); a matrix start takes matrix gradients.
     """
     __tracebackhide__ = True  # noqa: F841
     n_checks = 0
-    seq = _gradient_sequence()
-    x_start = np.array([1.0, -2.0, 0.5])
+    seq = _gradient_sequence() if seq is None else seq
+    x_start = np.array([1.0, -2.0, 0.5]) if x_start is None else x_start
     for hyper in settings:
         opt = make_ref(**hyper)
         x_ref = x_start.copy()
         x_s = x_start.copy()
         state_s = {b: np.zeros_like(x_start) for b in buffers}
-        shown = ", ".join(f"{k}={v:g}" for k, v in hyper.items())
+        shown = ", ".join(f"{k}={v!r}" if isinstance(v, bool) else f"{k}={v:g}" for k, v in hyper.items())
         for k, dx in enumerate(seq):
             t = k + 1
             context = f", step {t} of {len(seq)} ({shown}, dx = {_fmt(dx)})"
@@ -1280,3 +1286,339 @@ def check_digits_training(train_digits, make_schedule, epochs, target, seed=0):
                    hint=f"your schedule gives {_fmt(rates_all)} at steps {list(range(0, total, max(1, total // 8)))} "
                         f"of {total} (it is called with the optimizer's step, not the epoch); try a larger initial "
                         f"rate that decays over the whole run, momentum, a short warmup, or a wider hidden layer")
+
+
+# --------------------------------------------------------------------------- lab 6: sign and shape
+def _ns_variant(G, steps, coefficients=None, normalise="fro", order="left", transpose_back=True):
+    """Newton–Schulz as a known wrong variant computes it (to recognise the slip)."""
+    from .optim.muon import NS_COEFFICIENTS
+
+    a, b, c = NS_COEFFICIENTS if coefficients is None else coefficients
+    X = np.array(G, dtype=np.float64)
+    transposed = X.shape[0] > X.shape[1]
+    if transposed:
+        X = X.T
+    if normalise == "fro":
+        X = X / max(float(np.linalg.norm(X)), 1e-7)
+    elif normalise == "spectral":
+        X = X / float(np.linalg.norm(X, 2))
+    for _ in range(steps):
+        if order == "left":
+            A = X @ X.T
+            X = a * X + (b * A + c * (A @ A)) @ X
+        else:  # X^T X multiplied from the left: only defined for square X
+            A = X.T @ X
+            X = a * X + (b * A + c * (A @ A)) @ X
+    return X.T if transposed and transpose_back else X
+
+
+def _ns_cases():
+    rng = np.random.default_rng(11)
+    return [
+        ("G = diag(10, 1, 0.1), 5 steps", np.diag([10.0, 1.0, 0.1]), 5),
+        ("a random 4x4 matrix, 5 steps", rng.normal(size=(4, 4)), 5),
+        ("a random 3x5 matrix (wide), 5 steps", rng.normal(size=(3, 5)), 5),
+        ("a random 6x3 matrix (tall), 5 steps", rng.normal(size=(6, 3)), 5),
+        ("a random 4x4 matrix, 1 step", rng.normal(size=(4, 4)), 1),
+        ("a random 2x3 matrix times 100, 3 steps", 100 * rng.normal(size=(2, 3)), 3),
+    ]
+
+
+def check_newton_schulz(newton_schulz):
+    r"""Check ``newton_schulz(G, steps) -> ndarray`` against :func:`gdlib.newton_schulz`.
+
+    The quintic iteration with :math:`(a_1, a_3, a_5) = (3.4445, -4.7750, 2.0315)`: transpose
+    ``G`` when it has more rows than columns, divide it by its Frobenius norm, then ``steps`` times
+    :math:`Y \leftarrow a_1 Y + (a_3 Y Y^\top + a_5 (Y Y^\top)^2) Y`, and transpose back. Six
+    cases (square, wide, tall, 1, 3 and 5 steps, a large norm), compared to ``rtol=1e-6``.
+
+    Raises
+    ------
+    CheckFailed
+        Naming the case and the entry that is off, with a hint on the usual slips: no (or
+        another) normalisation, the cubic iteration's coefficients, :math:`Y^\top Y` on the wrong
+        side, a tall matrix not transposed back, ``steps`` not honoured.
+    ExerciseNotImplemented
+        If the function still raises ``NotImplementedError``.
+
+    Examples
+    --------
+    >>> import gdlib as gd
+    >>> check_newton_schulz(gd.newton_schulz)
+    newton_schulz: all 6 checks passed
+    >>> def cubic(G, steps=5):
+    ...     Y = G / np.linalg.norm(G)
+    ...     for _ in range(steps):
+    ...         Y = 1.5 * Y - 0.5 * Y @ Y.T @ Y
+    ...     return Y
+    >>> check_newton_schulz(cubic)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    gdlib.checks.CheckFailed: newton_schulz, case 1 (G = diag(10, 1, 0.1), 5 steps): the result is wrong in entry (0, 0): ...; that is the cubic Newton–Schulz iteration (1.5, -0.5): use the quintic coefficients (3.4445, -4.7750, 2.0315)
+    """
+    __tracebackhide__ = True  # noqa: F841 (IPython shows the student's cell and the sentence)
+    from .optim.muon import newton_schulz as reference
+
+    name = "newton_schulz"
+    cases = _ns_cases()
+    for i, (desc, G, steps) in enumerate(cases, 1):
+        context = f", case {i} ({desc})"
+        G_before = G.copy()
+        with np.errstate(all="ignore"):   # an unnormalised iteration overflows: the sentence says why
+            got = _call(name, newton_schulz, G, steps)
+        if not np.array_equal(G, G_before):
+            raise CheckFailed(f"{name}{context}: your function modified G; compute a new matrix "
+                              f"(Y = G / ..., not G /= ...), so that the caller's G stays put")
+        expected = reference(G, steps)
+        rows, cols = G.shape
+
+        def hint_fn(exp, g, G=G, steps=steps):
+            square = G.shape[0] == G.shape[1]
+            variants = [
+                (dict(normalise=None), "divide G by its Frobenius norm (np.linalg.norm(G)) before iterating: "
+                                       "the iteration pushes singular values in [0, 1] toward 1 but makes "
+                                       "larger ones blow up"),
+                (dict(normalise="spectral"), "divide by the Frobenius norm, np.linalg.norm(G), not by the "
+                                             "largest singular value: the Frobenius norm is as safe (never "
+                                             "smaller) and needs no SVD, and it is what gdlib and torch use"),
+                (dict(coefficients=(1.5, -0.5, 0.0)), "that is the cubic Newton–Schulz iteration (1.5, -0.5): "
+                                                      "use the quintic coefficients (3.4445, -4.7750, 2.0315)"),
+                (dict(coefficients=(3.4445, 2.0315, -4.7750)), "-4.7750 multiplies Y Y^T and 2.0315 its square "
+                                                               "(Y Y^T)^2: the two are swapped"),
+                (dict(order="right"), "Y Y^T (rows x rows) multiplies Y from the left; Y^T Y would multiply it "
+                                      "from the right: compute A = Y @ Y.T, then (b * A + c * A @ A) @ Y"),
+            ]
+            for kwargs, hint in variants:
+                if kwargs.get("order") == "right" and not square:
+                    continue
+                with np.errstate(all="ignore"):
+                    wrong = _ns_variant(G, steps, **kwargs)
+                if wrong.shape == g.shape and np.allclose(wrong, g, rtol=1e-6, atol=1e-10, equal_nan=True):
+                    return hint
+            for other in (steps - 1, steps + 1, 5):
+                if other != steps and other >= 0 and np.allclose(_ns_variant(G, other), g, rtol=1e-6, atol=1e-10):
+                    return (f"that is {other} iterations; run exactly steps = {steps} (the argument), "
+                            f"after the normalisation")
+            return ""
+
+        shape_hint = ""
+        if rows > cols:
+            shape_hint = ("you transposed the tall matrix to iterate on the wide one: transpose the result back, "
+                          "so it has the shape of G")
+        elif rows < cols:
+            shape_hint = "the result has the shape of G"
+        _compare(name, "the result", expected, got, context, rtol=1e-6, atol=1e-10, hint_fn=hint_fn,
+                 shape_hint=shape_hint)
+    _passed(name, len(cases))
+
+
+def check_lion_step(lion_step):
+    r"""Check ``lion_step(x, dx, m, learning_rate, beta1, beta2, weight_decay) -> (x, m)`` against :class:`gdlib.optim.Lion`.
+
+    The lines of Chen et al.'s Algorithm 2, in this order:
+    :math:`u = \operatorname{sign}(\beta_1 m + (1 - \beta_1)\,dx)` (with the ``m`` from before the
+    step), :math:`x \leftarrow x - \eta\,(u + \alpha x)` (:math:`\alpha` = ``weight_decay``,
+    decoupled), :math:`m \leftarrow \beta_2 m + (1 - \beta_2)\,dx`. Six chained steps for two
+    settings (one with weight decay).
+
+    Raises
+    ------
+    CheckFailed
+        Naming the step, the buffer and the component that is off; recognises ``m`` updated
+        before the direction is computed, the two betas swapped or ``beta2`` in the direction,
+        weight decay added to the gradient (coupled) or not multiplied by the learning rate, and
+        a step without the sign.
+    ExerciseNotImplemented
+        If the function still raises ``NotImplementedError``.
+
+    Examples
+    --------
+    >>> def lion_step(x, dx, m, learning_rate, beta1, beta2, weight_decay):
+    ...     m = beta2 * m + (1 - beta2) * dx
+    ...     x = x - learning_rate * (np.sign(beta1 * m + (1 - beta1) * dx) + weight_decay * x)
+    ...     return x, m
+    >>> check_lion_step(lion_step)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    gdlib.checks.CheckFailed: lion_step, step ... the returned x is wrong in component ...; compute the direction from the m of the previous step, before you update m: ...
+    """
+    __tracebackhide__ = True  # noqa: F841 (IPython shows the student's cell and the sentence)
+    from .optim import Lion
+
+    def step(x, dx, m, h, b_dir, b_mom, decoupled=True, scaled=True, sign=True, m_first=False):
+        g = dx if decoupled else dx + h["weight_decay"] * x
+        m_new = b_mom * m + (1 - b_mom) * g
+        blend = b_dir * (m_new if m_first else m) + (1 - b_dir) * g
+        u = np.sign(blend) if sign else blend
+        decay = h["weight_decay"] * x if decoupled else 0.0
+        x_new = x - h["learning_rate"] * (u + decay) if scaled else x - h["learning_rate"] * u - decay
+        return x_new, m_new
+
+    bugs = [
+        (lambda x, dx, s, h, t: step(x, dx, s["m"], h, h["beta1"], h["beta2"], m_first=True),
+         "compute the direction from the m of the previous step, before you update m: Lion's order is "
+         "direction, step, then momentum"),
+        (lambda x, dx, s, h, t: step(x, dx, s["m"], h, h["beta2"], h["beta2"]),
+         "the direction is sign(beta1 * m + (1 - beta1) * dx), with beta1 and the m of the previous step; "
+         "beta2 only decays the stored m (sign(m) of the updated m is this mistake too)"),
+        (lambda x, dx, s, h, t: step(x, dx, s["m"], h, h["beta1"], h["beta1"]),
+         "the stored m decays with beta2, m = beta2 * m + (1 - beta2) * dx; beta1 only blends the direction, "
+         "sign(beta1 * m + (1 - beta1) * dx)"),
+        (lambda x, dx, s, h, t: step(x, dx, s["m"], h, h["beta2"], h["beta1"]),
+         "the stored m decays with beta2, m = beta2 * m + (1 - beta2) * dx; beta1 only blends the direction, "
+         "sign(beta1 * m + (1 - beta1) * dx)"),
+        (lambda x, dx, s, h, t: step(x, dx, s["m"], h, h["beta1"], h["beta2"], decoupled=False),
+         "the weight decay is decoupled: do not add weight_decay * x to the gradient; subtract "
+         "learning_rate * weight_decay * x from x beside the signed step"),
+        (lambda x, dx, s, h, t: step(x, dx, s["m"], h, h["beta1"], h["beta2"], scaled=False),
+         "multiply the weight decay term by learning_rate too: x - learning_rate * (sign(...) + weight_decay * x)"),
+        (lambda x, dx, s, h, t: step(x, dx, s["m"], h, h["beta1"], h["beta2"], sign=False),
+         "Lion steps by the sign of the blend (np.sign), so every coordinate moves by exactly learning_rate "
+         "(plus the decay)"),
+    ]
+    _check_step("lion_step", lion_step, Lion, ("m",),
+                [{"learning_rate": 0.1, "beta1": 0.9, "beta2": 0.99, "weight_decay": 0.0},
+                 {"learning_rate": 0.05, "beta1": 0.5, "beta2": 0.9, "weight_decay": 0.5}], bugs,
+                seq=_lion_sequence())
+
+
+def _lion_sequence():
+    """Eight gradients whose signs flip against the momentum, so that the order of Lion's lines shows."""
+    rng = np.random.default_rng(1)
+    seq = [rng.choice([-1.0, 1.0], size=3) * np.exp(rng.uniform(-3, 1, size=3)) for _ in range(8)]
+    seq[2] = np.zeros(3)
+    return seq
+
+
+def _radam_sequence():
+    """Nine gradients: six as in every step check, three more so RAdam's rectified steps are reached."""
+    rng = np.random.default_rng(8)
+    return _gradient_sequence() + [rng.normal(size=3) for _ in range(3)]
+
+
+def check_radam_step(radam_step):
+    r"""Check ``radam_step(x, dx, m, v, t, learning_rate, beta1, beta2, eps) -> (x, m, v)`` against :class:`gdlib.optim.RAdam`.
+
+    ``t`` counts the updates from 1. Adam's moments (returned uncorrected), :math:`\hat m = m/(1-\beta_1^t)`,
+    :math:`\rho^{\mathrm{SMA}}_\infty = 2/(1-\beta_2) - 1`,
+    :math:`\rho^{\mathrm{SMA}}_t = \rho^{\mathrm{SMA}}_\infty - 2t\beta_2^t/(1-\beta_2^t)`; while
+    :math:`\rho^{\mathrm{SMA}}_t \le 5` the step is :math:`x \leftarrow x - \eta \hat m`, after it
+    :math:`x \leftarrow x - \eta\, r_t \hat m \sqrt{1-\beta_2^t} / (\sqrt{c} + \epsilon)` with the
+    rectification :math:`r_t` (torch's form, ``eps`` on the uncorrected root). Nine chained steps
+    for two settings (the first five un-adapted in both; one with a large ``eps``).
+
+    Raises
+    ------
+    CheckFailed
+        Naming the step, the buffer and the component that is off; recognises Adam's step
+        in place of RAdam's, the paper's threshold 4, a missing rectification :math:`r_t`, ``eps``
+        on the corrected root, the un-adapted step without bias correction, and moments
+        corrected in place.
+    ExerciseNotImplemented
+        If the function still raises ``NotImplementedError``.
+    """
+    __tracebackhide__ = True  # noqa: F841 (IPython shows the student's cell and the sentence)
+    from .optim import RAdam
+
+    def step(x, dx, s, h, t, threshold=5.0, rectify=True, eps_on_hat=False, m_hat_plain=True, adam=False,
+             return_corrected=False):
+        b1, b2, lr, eps = h["beta1"], h["beta2"], h["learning_rate"], h["eps"]
+        m = b1 * s["m"] + (1 - b1) * dx
+        v = b2 * s["v"] + (1 - b2) * dx**2
+        m_hat = m / (1 - b1**t)
+        v_hat = v / (1 - b2**t)
+        rho_inf = 2 / (1 - b2) - 1
+        rho = rho_inf - 2 * t * b2**t / (1 - b2**t)
+        if adam:
+            x = x - lr * m_hat / (np.sqrt(v_hat) + eps)
+        elif rho > threshold:
+            r = np.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho)) if rectify else 1.0
+            if eps_on_hat:
+                x = x - lr * r * m_hat / (np.sqrt(v_hat) + eps)
+            else:
+                x = x - lr * r * m_hat * np.sqrt(1 - b2**t) / (np.sqrt(v) + eps)
+        else:
+            x = x - lr * (m_hat if m_hat_plain else m)
+        return (x, m_hat, v_hat) if return_corrected else (x, m, v)
+
+    bugs = [
+        (lambda x, dx, s, h, t: step(x, dx, s, h, t, return_corrected=True),
+         "return the uncorrected moments m and v: the bias correction goes into a separate m_hat, used only "
+         "for this step's update"),
+        (lambda x, dx, s, h, t: step(x, dx, s, h, t, rectify=False),
+         "the adaptive step is multiplied by the rectification r_t (below 1 early on, tending to 1); "
+         "without it the first adapted steps are too large"),
+        (lambda x, dx, s, h, t: step(x, dx, s, h, t, adam=True),
+         "that is Adam's step: while rho_t <= 5 RAdam does not divide by the second moment at all "
+         "(x - learning_rate * m_hat), and after that it multiplies the adaptive step by the rectification r_t"),
+        (lambda x, dx, s, h, t: step(x, dx, s, h, t, threshold=4.0),
+         "you adapt as soon as rho_t > 4 (the paper's threshold); this lab, torch and gdlib adapt only when "
+         "rho_t > 5 (at t = 5 with beta2 = 0.999, rho_t = 4.996: still the un-adapted step)"),
+        (lambda x, dx, s, h, t: step(x, dx, s, h, t, eps_on_hat=True),
+         "eps goes on the uncorrected root, as torch writes it: m_hat * r_t * sqrt(1 - beta2**t) / "
+         "(sqrt(v) + eps), not m_hat * r_t / (sqrt(v_hat) + eps) (they differ when eps is not negligible)"),
+        (lambda x, dx, s, h, t: step(x, dx, s, h, t, m_hat_plain=False),
+         "the un-adapted step uses the bias-corrected m_hat = m / (1 - beta1**t), not m"),
+    ]
+    _check_step("radam_step", radam_step, RAdam, ("m", "v"),
+                [{"learning_rate": 0.01, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
+                 {"learning_rate": 0.1, "beta1": 0.5, "beta2": 0.9, "eps": 0.1}], bugs, uses_t=True,
+                seq=_radam_sequence())
+
+
+def _muon_sequence():
+    """Six 4x2 gradients (a zero one and a large one among them), for a tall weight matrix."""
+    rng = np.random.default_rng(9)
+    seq = [rng.normal(size=(4, 2)) for _ in range(6)]
+    seq[2] = np.zeros((4, 2))
+    seq[3] = seq[3] * 50.0
+    return seq
+
+
+def check_muon_step(muon_step):
+    r"""Check ``muon_step(x, dx, m, learning_rate, mu, nesterov) -> (x, m)`` against :class:`gdlib.optim.Muon`.
+
+    For a weight matrix ``x`` of shape rows x cols and its gradient ``dx``:
+    :math:`m \leftarrow \mu m + (1-\mu)\,dx`,
+    the direction :math:`\tilde g = (1-\mu)\,dx + \mu m` with ``nesterov`` (else :math:`m`),
+    :math:`x \leftarrow x - \eta \sqrt{\max(1, \text{rows}/\text{cols})}\ \mathrm{NS}(\tilde g)` with
+    :math:`\mathrm{NS}` the 5-step Newton–Schulz iteration (no weight decay). Six chained steps on
+    a 4 x 2 matrix, with and without ``nesterov``.
+
+    Raises
+    ------
+    CheckFailed
+        Naming the step, the buffer and the entry that is off; recognises a missing
+        :math:`\sqrt{\max(1, \text{rows}/\text{cols})}`, ``nesterov`` ignored, the gradient
+        orthogonalised instead of the momentum, and the sum form of the buffer.
+    ExerciseNotImplemented
+        If the function still raises ``NotImplementedError``.
+    """
+    __tracebackhide__ = True  # noqa: F841 (IPython shows the student's cell and the sentence)
+    from .optim import Muon
+    from .optim.muon import newton_schulz as ns
+
+    def step(W, dW, m, h, scale=True, nesterov=None, orthogonalise="momentum", average=True):
+        mu = h["mu"]
+        m = mu * m + (1 - mu) * dW if average else mu * m + dW
+        nest = h["nesterov"] if nesterov is None else nesterov
+        u = ((1 - mu) * dW + mu * m if nest else m) if orthogonalise == "momentum" else dW
+        rows, cols = W.shape
+        factor = np.sqrt(max(1.0, rows / cols)) if scale else 1.0
+        return W - h["learning_rate"] * factor * ns(u), m
+
+    bugs = [
+        (lambda x, dx, s, h, t: step(x, dx, s["m"], h, scale=False),
+         "scale the step by sqrt(max(1, rows / cols)) (here sqrt(2): x is 4 x 2), as torch's Muon does"),
+        (lambda x, dx, s, h, t: step(x, dx, s["m"], h, nesterov=not h["nesterov"]),
+         "with nesterov=True orthogonalise (1 - mu) * dx + mu * m (the look-ahead), with nesterov=False "
+         "orthogonalise m itself"),
+        (lambda x, dx, s, h, t: step(x, dx, s["m"], h, orthogonalise="gradient"),
+         "orthogonalise the momentum (or its Nesterov look-ahead), not this step's gradient dx"),
+        (lambda x, dx, s, h, t: step(x, dx, s["m"], h, average=False),
+         "keep m as an average, m = mu * m + (1 - mu) * dx (torch's lerp form), not the sum mu * m + dx"),
+    ]
+    _check_step("muon_step", muon_step, Muon, ("m",),
+                [{"learning_rate": 0.02, "mu": 0.95, "nesterov": True},
+                 {"learning_rate": 0.1, "mu": 0.5, "nesterov": False}], bugs,
+                seq=_muon_sequence(), x_start=np.array([[1.0, -2.0], [0.5, 0.0], [-1.0, 1.5], [2.0, 0.25]]))

@@ -80,6 +80,61 @@ def two_layer_backward(X, y, W1, b1, W2, b2):
     return loss, X.T @ dh, dh.sum(axis=0), dW2, db2
 
 
+NS = (3.4445, -4.7750, 2.0315)
+
+
+def newton_schulz(G, steps=5, coefficients=NS, normalise="fro", left=True, back=True):
+    """The quintic iteration; the keywords make the known wrong variants."""
+    a, b, c = coefficients
+    X = np.array(G, dtype=float)
+    tall = X.shape[0] > X.shape[1]
+    if tall:
+        X = X.T
+    if normalise == "fro":
+        X = X / np.linalg.norm(X)
+    elif normalise == "spectral":
+        X = X / np.linalg.norm(X, 2)
+    for _ in range(steps):
+        A = X @ X.T if left else X.T @ X
+        X = a * X + (b * A + c * A @ A) @ X
+    return X.T if tall and back else X
+
+
+def lion_step(x, dx, m, learning_rate, beta1, beta2, weight_decay):
+    u = np.sign(beta1 * m + (1 - beta1) * dx)
+    return x - learning_rate * (u + weight_decay * x), beta2 * m + (1 - beta2) * dx
+
+
+def radam_step(x, dx, m, v, t, learning_rate, beta1, beta2, eps, threshold=5.0, rectify=True, eps_on_hat=False,
+               bias_corrected=True, adam=False, return_corrected=False):
+    """RAdam as torch writes it; the keywords make the known wrong variants."""
+    m = beta1 * m + (1 - beta1) * dx
+    v = beta2 * v + (1 - beta2) * dx**2
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    rho_inf = 2 / (1 - beta2) - 1
+    rho = rho_inf - 2 * t * beta2**t / (1 - beta2**t)
+    if adam:
+        x = x - learning_rate * m_hat / (np.sqrt(v_hat) + eps)
+    elif rho > threshold:
+        r = np.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho)) if rectify else 1.0
+        if eps_on_hat:
+            x = x - learning_rate * r * m_hat / (np.sqrt(v_hat) + eps)
+        else:
+            x = x - learning_rate * r * m_hat * np.sqrt(1 - beta2**t) / (np.sqrt(v) + eps)
+    else:
+        x = x - learning_rate * (m_hat if bias_corrected else m)
+    return (x, m_hat, v_hat) if return_corrected else (x, m, v)
+
+
+def muon_step(x, dx, m, learning_rate, mu, nesterov, scale=True, flip_nesterov=False, gradient=False, average=True):
+    """Muon (no weight decay) on a matrix x; the keywords make the known wrong variants."""
+    m = mu * m + (1 - mu) * dx if average else mu * m + dx
+    look_ahead = nesterov != flip_nesterov
+    u = dx if gradient else ((1 - mu) * dx + mu * m if look_ahead else m)
+    rows, cols = x.shape
+    return x - learning_rate * (np.sqrt(max(1, rows / cols)) if scale else 1.0) * newton_schulz(u), m
+
+
 def not_done(*args, **kwargs):
     raise NotImplementedError("Exercise 9.9: write it")
 
@@ -99,6 +154,10 @@ def not_done(*args, **kwargs):
         (checks.check_rmsprop_step, rmsprop_step, "rmsprop_step: all 12 checks passed"),
         (checks.check_adam_step, adam_step, "adam_step: all 12 checks passed"),
         (checks.check_two_layer_backward, two_layer_backward, "two_layer_backward: all 3 checks passed"),
+        (checks.check_newton_schulz, newton_schulz, "newton_schulz: all 6 checks passed"),
+        (checks.check_lion_step, lion_step, "lion_step: all 16 checks passed"),
+        (checks.check_radam_step, radam_step, "radam_step: all 18 checks passed"),
+        (checks.check_muon_step, muon_step, "muon_step: all 12 checks passed"),
     ],
 )
 def test_correct_answers_pass_with_one_line(check, fn, line, capsys):
@@ -111,7 +170,8 @@ def test_correct_answers_pass_with_one_line(check, fn, line, capsys):
     [checks.check_numerical_gradient, checks.check_svm_loss_grad, checks.check_gradient_descent,
      checks.check_divergence_threshold, checks.check_momentum_step, checks.check_nesterov_step,
      checks.check_adagrad_step, checks.check_rmsprop_step, checks.check_adam_step,
-     checks.check_two_layer_backward],
+     checks.check_two_layer_backward, checks.check_newton_schulz, checks.check_lion_step, checks.check_radam_step,
+     checks.check_muon_step],
 )
 def test_stub_raises_readable_not_implemented(check):
     with pytest.raises(ExerciseNotImplemented) as info:
@@ -695,3 +755,130 @@ def test_check_digits_training_refuses_the_history_for_the_model():
                                           r"returns the loss history"):
         checks.check_digits_training(train, lambda total: gd.schedules.cosine_decay(0.1, total), epochs=1,
                                      target=0.5)
+
+
+# --------------------------------------------------------------------------- lab 6: each known slip gets its hint
+def _variant(fn, **kwargs):
+    def wrong(*args, **kw):
+        return fn(*args, **kw, **kwargs)
+    return wrong
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(normalise=None), r"case 1 .*not finite.*divide G by its Frobenius norm"),
+    (dict(normalise="spectral"), r"case 1 .*not by the largest singular value"),
+    (dict(coefficients=(1.5, -0.5, 0.0)), r"case 1 .*that is the cubic Newton–Schulz iteration"),
+    (dict(coefficients=(3.4445, 2.0315, -4.7750)), r"case 1 .*the two are swapped"),
+    (dict(left=False), r"case 2 \(a random 4x4 matrix.*Y Y\^T \(rows x rows\) multiplies Y from the left"),
+    (dict(back=False), r"case 4 .*has shape \(3, 6\), expected shape \(6, 3\); you transposed the tall matrix"),
+])
+def test_newton_schulz_slips_are_named(kwargs, message):
+    with pytest.raises(CheckFailed, match=message):
+        checks.check_newton_schulz(_variant(newton_schulz, **kwargs))
+
+
+def test_newton_schulz_steps_and_modified_input_are_named():
+    with pytest.raises(CheckFailed, match=r"case 5 .*1 step.*that is 5 iterations; run exactly steps = 1"):
+        checks.check_newton_schulz(lambda G, steps=5: newton_schulz(G, 5))
+    with pytest.raises(CheckFailed, match=r"case 1 .*that is 4 iterations; run exactly steps = 5"):
+        checks.check_newton_schulz(lambda G, steps=5: newton_schulz(G, steps - 1))
+
+    def in_place(G, steps=5):
+        G /= np.linalg.norm(G)
+        return newton_schulz(G, steps)
+
+    with pytest.raises(CheckFailed, match=r"case 1 .*your function modified G"):
+        checks.check_newton_schulz(in_place)
+
+
+def test_newton_schulz_without_the_transpose_passes(capsys):
+    """Transposing a tall matrix only saves work: iterating on it as it is is the same map."""
+    def plain(G, steps=5):
+        X = G / np.linalg.norm(G)
+        for _ in range(steps):
+            A = X @ X.T
+            X = 3.4445 * X + (-4.7750 * A + 2.0315 * A @ A) @ X
+        return X
+
+    checks.check_newton_schulz(plain)
+    assert capsys.readouterr().out.strip() == "newton_schulz: all 6 checks passed"
+
+
+def _lion_m_first(x, dx, m, learning_rate, beta1, beta2, weight_decay):
+    m = beta2 * m + (1 - beta2) * dx
+    return x - learning_rate * (np.sign(beta1 * m + (1 - beta1) * dx) + weight_decay * x), m
+
+
+def _lion_signum(x, dx, m, learning_rate, beta1, beta2, weight_decay):
+    m = beta2 * m + (1 - beta2) * dx
+    return x - learning_rate * (np.sign(m) + weight_decay * x), m
+
+
+def _lion_beta2_direction(x, dx, m, learning_rate, beta1, beta2, weight_decay):
+    u = np.sign(beta2 * m + (1 - beta2) * dx)
+    return x - learning_rate * (u + weight_decay * x), beta2 * m + (1 - beta2) * dx
+
+
+def _lion_coupled(x, dx, m, learning_rate, beta1, beta2, weight_decay):
+    g = dx + weight_decay * x
+    return lion_step(x, g, m, learning_rate, beta1, beta2, 0.0)
+
+
+def _lion_unscaled(x, dx, m, learning_rate, beta1, beta2, weight_decay):
+    x_new, m_new = lion_step(x, dx, m, learning_rate, beta1, beta2, 0.0)
+    return x_new - weight_decay * x, m_new
+
+
+def _lion_no_sign(x, dx, m, learning_rate, beta1, beta2, weight_decay):
+    blend = beta1 * m + (1 - beta1) * dx
+    return x - learning_rate * (blend + weight_decay * x), beta2 * m + (1 - beta2) * dx
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (_lion_m_first, r"the returned x is wrong.*compute the direction from the m of the previous step, before you "
+                    r"update m"),
+    (_lion_signum, r"the returned x is wrong.*sign\(m\) of the updated m is this mistake too"),
+    (_lion_beta2_direction, r"the returned x is wrong.*beta2 only decays the stored m"),
+    (lambda x, dx, m, learning_rate, beta1, beta2, weight_decay: lion_step(x, dx, m, learning_rate, beta2, beta1,
+                                                                           weight_decay),
+     r"step 1 of 8 .*the returned m is wrong.*the stored m decays with beta2"),
+    (lambda x, dx, m, learning_rate, beta1, beta2, weight_decay: lion_step(x, dx, m, learning_rate, beta1, beta1,
+                                                                           weight_decay),
+     r"step 1 of 8 .*the returned m is wrong.*the stored m decays with beta2"),
+    (_lion_coupled, r"weight_decay=0.5.*the weight decay is decoupled: do not add weight_decay \* x to the gradient"),
+    (_lion_unscaled, r"weight_decay=0.5.*multiply the weight decay term by learning_rate too"),
+    (_lion_no_sign, r"step 1 of 8 .*Lion steps by the sign of the blend"),
+])
+def test_lion_slips_are_named(wrong, message):
+    with pytest.raises(CheckFailed, match=message):
+        checks.check_lion_step(wrong)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(adam=True), r"step 1 of 9 .*the returned x is wrong.*that is Adam's step"),
+    (dict(threshold=4.0), r"step 5 of 9 .*beta2=0.999.*the paper's threshold"),
+    (dict(rectify=False), r"step 6 of 9 .*the adaptive step is multiplied by the rectification r_t"),
+    (dict(eps_on_hat=True), r"step 6 of 9 .*eps=0.1.*eps goes on the uncorrected root"),
+    (dict(bias_corrected=False), r"step 1 of 9 .*the un-adapted step uses the bias-corrected m_hat"),
+    (dict(return_corrected=True), r"step 1 of 9 .*the returned m is wrong.*return the uncorrected moments"),
+])
+def test_radam_slips_are_named(kwargs, message):
+    with pytest.raises(CheckFailed, match=message):
+        checks.check_radam_step(_variant(radam_step, **kwargs))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(scale=False), r"step 1 of 6 .*scale the step by sqrt\(max\(1, rows / cols\)\)"),
+    (dict(flip_nesterov=True), r"step 2 of 6 .*nesterov=True.*orthogonalise \(1 - mu\) \* dx \+ mu \* m"),
+    (dict(gradient=True), r"orthogonalise the momentum \(or its Nesterov look-ahead\), not this step's gradient"),
+    (dict(average=False), r"step 1 of 6 .*the returned m is wrong.*keep m as an average"),
+])
+def test_muon_slips_are_named(kwargs, message):
+    with pytest.raises(CheckFailed, match=message):
+        checks.check_muon_step(_variant(muon_step, **kwargs))
+
+
+def test_muon_step_of_a_vector_start_is_refused_by_shape():
+    """A student's step that returns the wrong shape is told the shape, as in every step check."""
+    with pytest.raises(CheckFailed, match=r"the returned x has shape \(8,\), expected shape \(4, 2\)"):
+        checks.check_muon_step(lambda x, dx, m, learning_rate, mu, nesterov: (x.ravel(), m))

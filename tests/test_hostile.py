@@ -545,7 +545,7 @@ def _train_base(**kw):
 
 table("nn.train", _train_base,
       model={"none": None, "str": "mlp"}, X=fam(X_BAD, nan=lambda: np.array([[NAN, 0.0]] * 4)), y=LABELS_BAD,
-      optimizer={"none": None, "str": "sgd", "class": O.SGD},
+      optimizer={"none": None, "str": "sgd", "class": O.SGD, "newton": lambda: O.Newton(), "lbfgs": lambda: O.LBFGS()},
       loss={"unknown": "hinge", "none": None, "list": ["svm"]}, epochs=COUNT, batch_size=COUNT, seed=SEED)
 bad("nn.train", "schedule_nan_at_step_3",
     lambda: _train_base(optimizer=O.SGD(learning_rate=lambda k: 0.1 if k < 3 else NAN)), "learning_rate")
@@ -600,7 +600,8 @@ table("data.minibatches", _mb_base,
 C = gd.checks
 for _cname in ["check_numerical_gradient", "check_svm_loss_grad", "check_gradient_descent",
                "check_divergence_threshold", "check_momentum_step", "check_nesterov_step", "check_adagrad_step",
-               "check_rmsprop_step", "check_adam_step", "check_two_layer_backward"]:
+               "check_rmsprop_step", "check_adam_step", "check_two_layer_backward", "check_newton_schulz",
+               "check_lion_step", "check_radam_step", "check_muon_step"]:
     _arg = list(__import__("inspect").signature(getattr(C, _cname)).parameters)[0]
     for _label, _value in {"none": None, "str": "my_function", "number": 3}.items():
         bad(f"checks.{_cname}", f"{_arg}={_label}",

@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 LABS = sorted((ROOT / "labs").glob("lab*.ipynb"))
 EXPECTED_LABS = ["lab1_finite_differences", "lab2_gradient_descent", "lab3_backprop", "lab4_optimizer_zoo",
-                 "lab5_schedules_digits"]
+                 "lab5_schedules_digits", "lab6_sign_and_shape"]
 
 _spec = importlib.util.spec_from_file_location("student", ROOT / "tools" / "student.py")
 student = importlib.util.module_from_spec(_spec)
