@@ -89,6 +89,7 @@ SYMBOLS = {
     "notation-newton": [r"\nabla^2 f", r"\Delta x_k", r"\zeta", r"s_k", r"y_k", r"H_k", "`damping`", "`history_size`"],
     "notation-radam": [r"\rho^{\mathrm{SMA}}_t", "`opt.rho(t)`"],
     "notation-rprop": ["`eta_minus`", "`eta_plus`"],
+    "notation-svd": [r"U \Sigma V^\top", r"\sigma_i(G)", r"\lVert G\rVert_*", "`gd.newton_schulz`"],
     "notation-sigma": [r"\sigma", r"\xi_k"],
     "notation-xi": [r"\xi_k"],
     "notation-variance": [r"$V$"],
