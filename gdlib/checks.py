@@ -66,6 +66,7 @@ __all__ = [
     "check_lion_step",
     "check_radam_step",
     "check_muon_step",
+    "check_sign_schedule",
 ]
 
 
@@ -1622,3 +1623,107 @@ def check_muon_step(muon_step):
                 [{"learning_rate": 0.02, "mu": 0.95, "nesterov": True},
                  {"learning_rate": 0.1, "mu": 0.5, "nesterov": False}], bugs,
                 seq=_muon_sequence(), x_start=np.array([[1.0, -2.0], [0.5, 0.0], [-1.0, 1.5], [2.0, 0.25]]))
+
+
+def _matrix_problem(seed=0):
+    """Lab 6's least-squares problem: 64 examples, 8 features on scales 1 to 10^-1.5, a 8 x 4 weight matrix."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(64, 8)) * np.logspace(0, -1.5, 8)
+    Y = X @ rng.normal(size=(8, 4))
+
+    def loss(W):
+        return 0.5 * float(np.sum((X @ W - Y) ** 2)) / len(X)
+
+    def grad(W):
+        return X.T @ (X @ W - Y) / len(X)
+
+    return loss, grad
+
+
+def check_sign_schedule(sign_schedule, target=1e-4, n_steps=200):
+    r"""Check that a schedule lets Lion and Muon converge on lab 6's matrix problem.
+
+    ``sign_schedule(total_steps) -> schedule`` (``schedule(k) -> float``, the learning rate of
+    step ``k``) is given to :class:`gdlib.optim.Lion` (``beta1=0.9, beta2=0.99``) and
+    :class:`gdlib.optim.Muon` (its defaults), which the lab's step checks have shown equal to the
+    student's steps, for ``n_steps`` steps from :math:`W = 0` on the least-squares problem
+    :math:`\mathcal L(W) = \frac{1}{2N}\lVert XW - Y\rVert_F^2` of the lab (64 examples, 8 features on
+    scales from 1 to :math:`10^{-1.5}`, :math:`W` of shape 8 x 4, ``numpy`` seed 0). Both final
+    losses must be below ``target``.
+
+    Parameters
+    ----------
+    sign_schedule : callable
+        The student's factory: ``sign_schedule(total_steps)`` returns the schedule.
+    target : float, default 1e-4
+        The loss both optimizers must end below, > 0.
+    n_steps : int, default 200
+        The budget, passed to the factory as ``total_steps``.
+
+    Raises
+    ------
+    CheckFailed
+        If the factory does not return a function, a rate is not a finite number >= 0, or a
+        final loss is not below ``target`` (the message gives both losses and says why a
+        fixed-size step needs a rate that decays).
+    ExerciseNotImplemented
+        If the factory still raises ``NotImplementedError``.
+    TypeError, ValueError
+        For the instructor's arguments (``target`` not a number > 0, ``n_steps`` not an int >= 1).
+
+    Examples
+    --------
+    >>> import gdlib as gd
+    >>> check_sign_schedule(lambda total_steps: gd.schedules.cosine_decay(0.1, total_steps))
+    sign_schedule: Lion ends at 1.6e-07, Muon at 9.3e-06 after 200 steps, both below 1e-04: check passed
+    >>> check_sign_schedule(lambda total_steps: gd.schedules.constant(0.03))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    gdlib.checks.CheckFailed: sign_schedule: your schedule is constant (0.03 at every step); ...
+    """
+    __tracebackhide__ = True  # noqa: F841 (IPython shows the student's cell and the sentence)
+    from .optim import Lion, Muon
+
+    target = check_real(target, "target", positive=True)
+    n_steps = check_int(n_steps, "n_steps")
+    name = "sign_schedule"
+    schedule = _call(name, sign_schedule, n_steps)
+    if schedule is None:
+        raise CheckFailed(f"{name} returned None; return the schedule, a function of the step")
+    if not callable(schedule):
+        raise CheckFailed(f"{name} returned {type(schedule).__name__}, expected a function of the step "
+                          f"(define an inner function and return it, or return a gd.schedules one)")
+    rates = []
+    for k in range(n_steps):
+        value = _call(name, schedule, k)
+        if isinstance(value, np.ndarray) and value.size == 1:
+            value = value.reshape(())[()]
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not np.isfinite(value) \
+                or value < 0:
+            raise CheckFailed(f"{name}: your schedule returned {value!r} at step {k}; every rate must be a finite "
+                              f"number >= 0")
+        rates.append(float(value))
+    if not any(r > 0 for r in rates):
+        raise CheckFailed(f"{name}: your schedule is 0 at every step, so nothing moves; start from a rate > 0")
+    if np.allclose(rates, rates[0]):
+        raise CheckFailed(
+            f"{name}: your schedule is constant ({_fmt(rates[0])} at every step); Lion and Muon take steps of "
+            f"a fixed size, so at a constant rate they hop around the minimum at a distance set by the rate: "
+            f"make it decay toward 0 by step total_steps")
+    loss, grad = _matrix_problem()
+    finals = {}
+    for label, opt in (("Lion", Lion(learning_rate=lambda k: rates[k], beta1=0.9, beta2=0.99)),
+                       ("Muon", Muon(learning_rate=lambda k: rates[k]))):
+        W = np.zeros((8, 4))
+        with np.errstate(all="ignore"):
+            for _ in range(n_steps):
+                opt.step(W, grad(W))
+            finals[label] = loss(W)
+    shown = f"Lion ends at {finals['Lion']:.1e}, Muon at {finals['Muon']:.1e} after {n_steps} steps"
+    if not all(np.isfinite(v) and v < target for v in finals.values()):
+        last = rates[-1] / max(rates) if max(rates) > 0 else 0.0
+        why = (f"your last rate is {last:.2g} times your largest: let it fall closer to 0 by the end"
+               if last > 0.05 else "start from a larger rate (the steps are fixed-size: too small a rate never "
+                                   "reaches the minimum) and decay it to about 0 over the whole run")
+        raise CheckFailed(f"{name}: {shown}, not both below the target {target:.0e}; {why}")
+    print(f"{name}: {shown}, both below {target:.0e}: check passed")

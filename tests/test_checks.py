@@ -1,5 +1,7 @@
 """Tests of gdlib.checks: correct answers pass with one line, deliberately wrong ones fail with
 a sentence that names what was expected, what came back and where to look."""
+import re
+
 import numpy as np
 import pytest
 
@@ -171,7 +173,7 @@ def test_correct_answers_pass_with_one_line(check, fn, line, capsys):
      checks.check_divergence_threshold, checks.check_momentum_step, checks.check_nesterov_step,
      checks.check_adagrad_step, checks.check_rmsprop_step, checks.check_adam_step,
      checks.check_two_layer_backward, checks.check_newton_schulz, checks.check_lion_step, checks.check_radam_step,
-     checks.check_muon_step],
+     checks.check_muon_step, checks.check_sign_schedule],
 )
 def test_stub_raises_readable_not_implemented(check):
     with pytest.raises(ExerciseNotImplemented) as info:
@@ -882,3 +884,36 @@ def test_muon_step_of_a_vector_start_is_refused_by_shape():
     """A student's step that returns the wrong shape is told the shape, as in every step check."""
     with pytest.raises(CheckFailed, match=r"the returned x has shape \(8,\), expected shape \(4, 2\)"):
         checks.check_muon_step(lambda x, dx, m, learning_rate, mu, nesterov: (x.ravel(), m))
+
+
+def test_sign_schedule_passes_a_decay_and_explains_a_constant_or_a_slow_one(capsys):
+    checks.check_sign_schedule(lambda total_steps: gd.schedules.cosine_decay(0.1, total_steps))
+    assert re.fullmatch(r"sign_schedule: Lion ends at \S+, Muon at \S+ after 200 steps, both below 1e-04: "
+                        r"check passed", capsys.readouterr().out.strip())
+    with pytest.raises(CheckFailed, match=r"your schedule is constant \(0.03 at every step\); Lion and Muon take "
+                                          r"steps of a fixed size"):
+        checks.check_sign_schedule(lambda total_steps: gd.schedules.constant(0.03))
+    # decays, but stops at half its rate: the floor stays
+    with pytest.raises(CheckFailed, match=r"not both below the target 1e-04; your last rate is 0.5\d* times your "
+                                          r"largest: let it fall closer to 0"):
+        checks.check_sign_schedule(lambda total_steps: gd.schedules.cosine_decay(0.1, total_steps, 0.05))
+    # decays to 0 from too small a rate: never gets there
+    with pytest.raises(CheckFailed, match=r"Lion ends at .*not both below the target.*start from a larger rate"):
+        checks.check_sign_schedule(lambda total_steps: gd.schedules.cosine_decay(1e-3, total_steps))
+
+
+def test_sign_schedule_names_what_came_back():
+    with pytest.raises(CheckFailed, match=r"sign_schedule returned float, expected a function of the step"):
+        checks.check_sign_schedule(lambda total_steps: 0.1)
+    with pytest.raises(CheckFailed, match=r"sign_schedule returned None; return the schedule"):
+        checks.check_sign_schedule(lambda total_steps: None)
+    with pytest.raises(CheckFailed, match=r"your schedule returned -0.1 at step 0; every rate must be a finite"):
+        checks.check_sign_schedule(lambda total_steps: (lambda k: -0.1))
+    with pytest.raises(CheckFailed, match=r"your schedule returned '0.1' at step 0"):
+        checks.check_sign_schedule(lambda total_steps: (lambda k: "0.1"))
+    with pytest.raises(CheckFailed, match=r"0 at every step, so nothing moves"):
+        checks.check_sign_schedule(lambda total_steps: (lambda k: 0.0))
+    with pytest.raises(ValueError, match=r"Invalid target: -1"):
+        checks.check_sign_schedule(lambda total_steps: gd.schedules.constant(0.1), target=-1.0)
+    with pytest.raises(ValueError, match=r"Invalid n_steps: 0"):
+        checks.check_sign_schedule(lambda total_steps: gd.schedules.constant(0.1), n_steps=0)

@@ -601,7 +601,7 @@ C = gd.checks
 for _cname in ["check_numerical_gradient", "check_svm_loss_grad", "check_gradient_descent",
                "check_divergence_threshold", "check_momentum_step", "check_nesterov_step", "check_adagrad_step",
                "check_rmsprop_step", "check_adam_step", "check_two_layer_backward", "check_newton_schulz",
-               "check_lion_step", "check_radam_step", "check_muon_step"]:
+               "check_lion_step", "check_radam_step", "check_muon_step", "check_sign_schedule"]:
     _arg = list(__import__("inspect").signature(getattr(C, _cname)).parameters)[0]
     for _label, _value in {"none": None, "str": "my_function", "number": 3}.items():
         bad(f"checks.{_cname}", f"{_arg}={_label}",
@@ -635,6 +635,10 @@ table("checks.check_digits_training",
                                                  make_schedule=lambda n: S.constant(0.1), epochs=1, target=0.9)),
       epochs=COUNT, target=fam(NOT_REAL, NOT_FINITE, zero=0.0, above_one=1.5))
 BASES["checks.check_digits_training"] = None   # a real training run: covered by test_checks
+table("checks.check_sign_schedule",
+      lambda: (C.check_sign_schedule, (), dict(sign_schedule=lambda n: S.cosine_decay(0.1, n))),
+      target=fam(NOT_REAL, NOT_FINITE, zero=0.0, negative=-1e-4), n_steps=COUNT)
+BASES["checks.check_sign_schedule"] = None      # 200 Lion and Muon steps: covered by test_checks
 
 
 # --------------------------------------------------------------------------- plotting
