@@ -264,3 +264,55 @@ def test_lbfgs_stays_put_where_the_gradient_is_zero():
     opt.step(x, f.grad(x), objective=f)
     assert np.array_equal(x, [1.0, 1.0]) and opt.state[0]["step_length"] == 0.0
     assert opt.state[0]["n_line_search_evals"] == 0
+
+
+def test_lbfgs_an_objective_that_fails_mid_line_search_leaves_everything_as_it_was():
+    """The history, grad_prev and x are written only after the line search returns."""
+    f = gd.Rosenbrock()
+
+    class Fails:
+        def __init__(self, after):
+            self.calls, self.after = 0, after
+
+        def __call__(self, x):
+            self.calls += 1
+            if self.calls > self.after:
+                raise RuntimeError("objective failed")
+            return f(x)
+
+        def grad(self, x):
+            return f.grad(x)
+
+    for n_steps_before in (0, 3):
+        opt, x = gd.LBFGS(), X0.copy()
+        for _ in range(n_steps_before):
+            opt.step(x, f.grad(x), objective=f)
+        before = (x.copy(), opt.t, [s.copy() for s in opt.state[0]["s"]] if opt.state else None,
+                  None if not opt.state else opt.state[0]["grad_prev"].copy())
+        with pytest.raises(RuntimeError):
+            opt.step(x, f.grad(x), objective=Fails(after=1))      # the start, then one trial point
+        assert np.array_equal(x, before[0]) and opt.t == before[1]
+        if n_steps_before == 0:
+            assert opt.state == [] and opt._shapes is None
+        else:
+            st = opt.state[0]
+            assert st["t"] == n_steps_before and len(st["s"]) == len(before[2])
+            assert all(np.array_equal(a, b) for a, b in zip(st["s"], before[2]))
+            np.testing.assert_array_equal(st["grad_prev"], before[3])
+        # and the same optimizer then continues as if nothing happened
+        ref = gd.LBFGS()
+        y = X0.copy()
+        for _ in range(n_steps_before + 2):
+            ref.step(y, f.grad(y), objective=f)
+        for _ in range(2):
+            opt.step(x, f.grad(x), objective=f)
+        np.testing.assert_array_equal(x, y)
+
+
+def test_lbfgs_a_gradient_of_the_wrong_size_is_refused_by_name():
+    f = gd.Rosenbrock()
+    bad = type("Bad", (), {"__call__": lambda self, x: f(x), "grad": lambda self, x: np.ones(3)})()
+    opt, x = gd.LBFGS(), X0.copy()
+    with pytest.raises(ValueError, match=r"Invalid objective: grad\(x\) has shape \(3,\)"):
+        opt.step(x, f.grad(x), objective=bad)
+    assert opt.state == [] and np.array_equal(x, X0)

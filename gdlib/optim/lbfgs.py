@@ -43,8 +43,13 @@ def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
     """A step length satisfying the strong Wolfe conditions along ``d`` (bracket, then zoom).
 
     Nocedal & Wright Algorithms 3.5 (bracketing) and 3.6 (zoom) with cubic interpolation, as
-    torch's ``_strong_wolfe`` writes them (line for line, in float64). Returns
-    ``(f_new, g_new, t, n_evals)``.
+    torch's ``_strong_wolfe`` writes them (line for line, in float64), including where torch (after
+    minFunc's ``lswolfe``) departs from the book: the bracketing phase compares a trial value with the
+    previous one (``f_new >= f_prev``) only from the third trial point on (the book: from the second),
+    and extrapolates by the cubic's minimiser clipped to ``[t + 0.01 (t - t_prev), 10 t]`` instead of
+    choosing any point of ``(t, t_max)``. Returns ``(f_new, g_new, t, n_evals)``; after ``max_ls``
+    points or on a bracket narrower than ``tolerance_change`` it returns its best point, which may
+    satisfy neither condition.
     """
     d_norm = float(np.max(np.abs(d)))
     f_new, g_new = obj_func(x, t, d)
@@ -137,7 +142,9 @@ class LBFGS(Optimizer):
         quasi-Newton step is :math:`\eta = 1`), or, with ``line_search=None``, the step length
         itself.
     history_size : int, default 10
-        :math:`m`, the number of :math:`(s, y)` pairs kept, an int in ``[1, 1000]``.
+        :math:`m`, the number of :math:`(s, y)` pairs kept, an int in ``[1, 1000]``. scipy's
+        ``L-BFGS-B`` keeps 10 (``maxcor``), Nocedal & Wright (Section 7.2) find 3 to 20 usually
+        enough; ``torch.optim.LBFGS``'s default is 100.
     line_search : {"strong_wolfe", None}, default "strong_wolfe"
         ``"strong_wolfe"``: a step length satisfying the strong Wolfe conditions
         (:math:`c_1 = 10^{-4}`, :math:`c_2 = 0.9`, at most 25 trial points). ``None``: the fixed
@@ -154,10 +161,13 @@ class LBFGS(Optimizer):
     ------
     ValueError
         If ``learning_rate <= 0``, ``history_size`` is not in ``[1, 1000]`` or ``line_search`` is
-        not ``"strong_wolfe"``/``None``.
+        not ``"strong_wolfe"``/``None``; at :meth:`step`, if ``objective.grad`` returns another
+        number of entries than ``x`` has.
     TypeError
         For a ``history_size`` that is not an int; at :meth:`step`, without an objective, with one
         that has no ``grad(x)``, or with a list of arrays (the objective is a function of one ``x``).
+        A refused step, or an objective that raises during the line search, modifies nothing
+        (neither ``x`` nor the history).
 
     Notes
     -----
@@ -185,13 +195,16 @@ class LBFGS(Optimizer):
         \lvert \nabla f(x_k + \eta_k p_k)^\top p_k \rvert \le c_2\, \lvert g_k^\top p_k \rvert .
 
     The second one implies :math:`y_k^\top s_k > 0` on any function, which keeps :math:`H_k`
-    positive definite and :math:`p_k` a descent direction; without a line search (or with
-    round-off) a pair with :math:`y_k^\top s_k \le 10^{-10}` is skipped rather than stored.
+    positive definite and :math:`p_k` a descent direction. A pair with
+    :math:`y_k^\top s_k \le 10^{-10}` is skipped rather than stored, whatever produced it: no line
+    search, a search that stopped after 25 points or on a bracket narrower than :math:`10^{-9}`
+    (it then returns its best point, which may not satisfy the conditions), or round-off.
 
     ``state[0]`` holds the history ``"s"`` and ``"y"`` (lists of arrays, oldest first), ``"h0_scale"``
     (:math:`\theta_k`), ``"direction"`` (:math:`p_k`), ``"step_length"`` (:math:`\eta_k`),
     ``"grad_prev"`` (:math:`g_k`, to form the next :math:`y`), ``"n_line_search_evals"`` (trial
-    points of the last step's line search) and ``"t"``. The trial points' values and gradients go
+    points of the last step's line search) and ``"t"``; the vectors are float64 and flattened
+    (shape ``(x.size,)``), as the two-loop recursion uses them. The trial points' values and gradients go
     through ``objective``; :func:`gdlib.minimize` counts them in ``run.n_function_evals`` and
     ``run.n_gradient_evals``.
 
@@ -293,11 +306,12 @@ class LBFGS(Optimizer):
         x = single_array(params, "LBFGS")
         (x,), (dx,) = self._check(x, grads)
         lr = self.learning_rate_at(self.t)
-        if self._shapes is None:
-            self._shapes = [x.shape]
-            self.state = [self._init_state(x)]
-        state = self.state[0]
+        fresh = self._shapes is None
+        state = self._init_state(x) if fresh else self.state[0]
         g = np.array(dx, dtype=np.float64).ravel()
+        # everything is computed into locals and written into ``state`` and ``x`` only once the line
+        # search has returned: an objective that raises mid-search leaves the optimizer as it was
+        s_hist, y_hist, h0_scale = list(state["s"]), list(state["y"]), state["h0_scale"]
         first = state["t"] == 0
         if first:
             d = -g
@@ -306,14 +320,13 @@ class LBFGS(Optimizer):
             s = state["direction"] * state["step_length"]
             ys = float(y @ s)
             if ys > CURVATURE_MIN:
-                if len(state["s"]) == self.history_size:
-                    state["s"].pop(0)
-                    state["y"].pop(0)
-                state["s"].append(s)
-                state["y"].append(y)
-                state["h0_scale"] = ys / float(y @ y)
-            d = self._direction(g, state)
-        state["grad_prev"] = g.copy()
+                if len(s_hist) == self.history_size:
+                    s_hist.pop(0)
+                    y_hist.pop(0)
+                s_hist.append(s)
+                y_hist.append(y)
+                h0_scale = ys / float(y @ y)
+            d = self._direction(g, {"s": s_hist, "y": y_hist, "h0_scale": h0_scale})
         gtd = float(g @ d)
         x64 = np.array(x, dtype=np.float64).ravel()
         n_evals = 0
@@ -324,14 +337,23 @@ class LBFGS(Optimizer):
         else:
             t = min(1.0, 1.0 / float(np.abs(g).sum())) * lr if first else lr
         if gtd < 0 and self.line_search == "strong_wolfe":
-            shape = x.shape
+            shape, n = x.shape, x.size
 
             def obj_func(x0, step, direction):
                 point = (x0 + step * direction).reshape(shape)
-                return float(objective(point)), np.array(objective.grad(point), dtype=np.float64).ravel()
+                value = float(objective(point))
+                grad = np.array(objective.grad(point), dtype=np.float64)
+                if grad.size != n:
+                    raise ValueError(f"Invalid objective: grad(x) has shape {grad.shape} for x of shape {shape} "
+                                     f"(must have {n} entries)")
+                return value, grad.ravel()
 
             f0 = float(objective(x64.reshape(shape)))
             _, _, t, n_evals = _strong_wolfe(obj_func, x64, t, d, f0, g, gtd)
+        if fresh:
+            self._shapes, self.state = [x.shape], [state]
+        state["s"][:], state["y"][:], state["h0_scale"] = s_hist, y_hist, h0_scale
+        state["grad_prev"] = g.copy()
         state["direction"] = d
         state["step_length"] = float(t)
         state["n_line_search_evals"] = n_evals
