@@ -79,8 +79,9 @@ class Averaged(Optimizer):
     ValueError
         If ``optimizer`` is itself :class:`Averaged`, ``mode`` is not ``"polyak"`` or
         ``"ema"``, ``decay_rate`` is outside :math:`[0, 1]` or ``start < 0``. :meth:`step`
-        refuses what the wrapped optimizer refuses, and params of another count or shape than
-        the averages (after the wrapped optimizer alone was reset), before anything is modified.
+        refuses what the wrapped optimizer refuses, and params of another count, shape or dtype
+        than the averages (after the wrapped optimizer alone was reset), before anything is
+        modified.
 
     Notes
     -----
@@ -106,25 +107,38 @@ class Averaged(Optimizer):
 
     **Why average.** SGD with a constant rate :math:`\eta` on a noisy problem does not converge:
     its iterates settle into a stationary cloud around the minimiser :math:`x^\star` whose
-    spread is of order :math:`\eta\,\sigma^2` (the noise floor). The cloud's *mean* is much
-    closer to :math:`x^\star` than its members, and the average estimates it. Polyak and
-    Juditsky (1992) and Ruppert (1988) proved that for a strongly convex, smooth
-    objective with gradient noise of bounded variance (martingale differences) and rates
-    :math:`\eta_k \to 0` more slowly than :math:`1/k` (:math:`\eta_k (k+1) \to \infty` and
-    :math:`(\eta_k - \eta_{k+1})/\eta_k = o(\eta_k)`, e.g. :math:`\eta_k \propto (k+1)^{-\gamma}`,
-    :math:`1/2 < \gamma < 1`), the uniform average of the iterates is asymptotically normal
-    with the smallest covariance any estimator from the same gradients can have, the rate the
-    last iterate reaches only with the matrix step :math:`(\nabla^2 f(x^\star))^{-1}/(k+1)`,
-    which needs the Hessian: averaging attains the optimal asymptotic rate without it. Izmailov et al. (2018) average the iterates of a cyclic or constant rate
+    variance is of order :math:`\eta\,\sigma^2` (:math:`\eta\sigma^2/(\lambda(2 - \eta\lambda))` on
+    a quadratic of curvature :math:`\lambda`: the noise floor). The cloud's *mean* is much
+    closer to :math:`x^\star` than its members (on a quadratic it is :math:`x^\star`), and the
+    average estimates it. Polyak and Juditsky (1992) (and Ruppert (1988) for a linear problem in
+    one dimension) proved, for a strongly convex objective with a Lipschitz gradient that is
+    linear to second order at the minimum (:math:`\nabla f(x) = A(x - x^\star) +
+    O(\lVert x - x^\star\rVert^2)`, :math:`A = \nabla^2 f(x^\star)`), gradient noise that is a
+    martingale difference with conditional variance at most a constant times :math:`1 + \lVert x\rVert^2`, and
+    a limiting covariance :math:`\operatorname{Cov}(\xi)` at :math:`x^\star`, and rates
+    :math:`\eta_k \to 0` more slowly than :math:`1/k` (:math:`(\eta_k - \eta_{k+1})/\eta_k =
+    o(\eta_k)` and :math:`\sum_k \eta_k (k+1)^{-1/2} < \infty`, e.g. :math:`\eta_k \propto
+    (k+1)^{-0.6}`, any power strictly between :math:`-1` and :math:`-1/2`), that the uniform
+    average :math:`\bar x_k` of the iterates converges to :math:`x^\star` and
+    :math:`\sqrt{k}\,(\bar x_k - x^\star)` is asymptotically normal with covariance
+    :math:`A^{-1}\operatorname{Cov}(\xi)A^{-1}`. That is the covariance of the optimal stochastic
+    approximation method, which steps with the matrix :math:`A^{-1}/(k+1)` and so needs the
+    Hessian ("the highest possible rate", in their words): averaging attains it with a scalar
+    rate. With a *constant* rate the average still converges on a quadratic, i.e. least squares
+    (Bach and Moulines, 2013), but on other objectives it keeps a bias of order :math:`\eta` (Dieuleveut, Durmus
+    and Bach, 2020). Izmailov et al. (2018) average the iterates of a cyclic or constant rate
     after a burn-in (SWA) to find flatter solutions of neural networks; the EMA is the usual
     choice when the iterate keeps drifting (it forgets the start).
 
     **torch.** This is ``torch.optim.swa_utils.AveragedModel``'s arithmetic, step for step:
     the first update copies, ``n_averaged`` counts the updates, the default (SWA) average is
-    ``avg + (p - avg) / (n_averaged + 1)`` (torch computes it with ``lerp``), and
-    ``get_ema_multi_avg_fn(decay)`` / ``get_ema_avg_fn(decay)`` is ``lerp(avg, p, 1 - decay)``,
-    i.e. ``decay * avg + (1 - decay) * p``. ``start`` is the usual SWA loop's
-    ``if k >= swa_start: swa_model.update_parameters(model)``. The differences: torch's
+    ``avg + (p - avg) / (n_averaged + 1)`` (torch's ``get_swa_avg_fn``, what a CPU model gets by
+    default; on CUDA, or with ``multi_avg_fn=get_swa_multi_avg_fn()``, torch computes the same
+    mean with ``lerp(avg, p, 1 / (n_averaged + 1))``), and ``get_ema_multi_avg_fn(decay)`` is
+    ``lerp(avg, p, 1 - decay)``, ``get_ema_avg_fn(decay)`` is ``decay * avg + (1 - decay) * p``.
+    ``start = s`` is the SWA loop ``if k >= s: swa_model.update_parameters(model)`` with ``k``
+    the 0-based step (the example in ``AveragedModel``'s docstring writes ``if i > swa_start`` with
+    ``i`` the epoch, which is ``start = swa_start + 1`` in those units). The differences: torch's
     ``AveragedModel`` wraps a *model* (a deep copy of it holds the average, and you call
     ``update_parameters`` yourself after ``optimizer.step()``), here the wrapper is an
     *optimizer* that updates the average inside ``step``; before its first update torch's copy
@@ -145,6 +159,10 @@ class Averaged(Optimizer):
     SIAM J. Control and Optimization 30(4), 1992.
     D. Ruppert, "Efficient estimations from a slowly convergent Robbins-Monro process",
     Technical Report 781, Cornell University, 1988.
+    F. Bach and E. Moulines, "Non-strongly-convex smooth stochastic approximation with convergence
+    rate O(1/n)", NIPS 2013.
+    A. Dieuleveut, A. Durmus and F. Bach, "Bridging the gap between constant step size stochastic
+    gradient descent and Markov chains", Annals of Statistics 48(3), 2020.
     P. Izmailov, D. Podoprikhin, T. Garipov, D. Vetrov and A. G. Wilson, "Averaging weights
     leads to wider optima and better generalization", UAI 2018.
     ``torch.optim.swa_utils.AveragedModel``, ``get_ema_multi_avg_fn`` (PyTorch documentation).
@@ -248,14 +266,10 @@ class Averaged(Optimizer):
 
         Any further arguments (the objective an optimizer such as L-BFGS reads) go to the wrapped
         optimizer's ``step``. Refused, before anything is modified: whatever the wrapped
-        optimizer refuses, and params whose count or shapes differ from the averages'.
+        optimizer refuses, and params whose count, shapes or dtypes differ from the averages'.
         """
         xs = params if isinstance(params, (list, tuple)) else [params]
-        if self._avg is not None and all(isinstance(x, np.ndarray) for x in xs):
-            shapes = [a.shape for a in self._avg]
-            if [x.shape for x in xs] != shapes:
-                raise ValueError(f"Invalid params: shapes {[x.shape for x in xs]}, but the averages hold "
-                                 f"{shapes} (must keep the arrays of the first step; call reset() to start over)")
+        self._check_averages(params)
         k = self.optimizer.t
         self.optimizer.step(params, grads, *args, **kwargs)   # validates everything; refuses before any change
         if self._avg is None:
@@ -274,6 +288,30 @@ class Averaged(Optimizer):
                 a += (x - a) * a.dtype.type(weight)
         if k >= self.start:
             self.n_averaged += 1
+
+    def _check(self, params, grads):
+        """What :meth:`step` refuses, checked without stepping: the averages', then the wrapped optimizer's.
+
+        :class:`~gdlib.optim.Partition` calls it on every group before any group moves, so an
+        ``Averaged`` group is checked like any other.
+        """
+        self._check_averages(params)
+        return self.optimizer._check(params, grads)
+
+    def _check_averages(self, params) -> None:
+        """Refuse params whose count, shapes or dtypes differ from the averages' (once they exist)."""
+        xs = params if isinstance(params, (list, tuple)) else [params]
+        if self._avg is None or not all(isinstance(x, np.ndarray) for x in xs):
+            return                      # the wrapped optimizer refuses what is not an array
+        shapes = [a.shape for a in self._avg]
+        if [x.shape for x in xs] != shapes:
+            raise ValueError(f"Invalid params: shapes {[x.shape for x in xs]}, but the averages hold "
+                             f"{shapes} (must keep the arrays of the first step; call reset() to start over)")
+        for i, (x, a) in enumerate(zip(xs, self._avg)):
+            if x.dtype != a.dtype:
+                where = "" if self._single else f"[{i}]"
+                raise ValueError(f"Invalid params{where}: dtype {x.dtype}, but its average is kept in {a.dtype} "
+                                 "(must keep the dtype of the first step; call reset() to start over)")
 
     def reset(self) -> None:
         """Reset the wrapped optimizer and forget the averages (``n_averaged = 0``)."""
