@@ -316,3 +316,13 @@ def test_lbfgs_a_gradient_of_the_wrong_size_is_refused_by_name():
     with pytest.raises(ValueError, match=r"Invalid objective: grad\(x\) has shape \(3,\)"):
         opt.step(x, f.grad(x), objective=bad)
     assert opt.state == [] and np.array_equal(x, X0)
+
+
+def test_newton_a_hessian_of_the_wrong_shape_is_refused_by_name():
+    f = gd.Rosenbrock()
+    bad = type("Bad", (), {"__call__": lambda self, x: f(x), "grad": lambda self, x: f.grad(x),
+                           "hessian": lambda self, x: np.eye(3)})()
+    opt, x = gd.Newton(), X0.copy()
+    with pytest.raises(ValueError, match=r"Invalid objective: hessian\(x\) has shape \(3, 3\) for x of shape \(2,\)"):
+        opt.step(x, f.grad(x), objective=bad)
+    assert opt.state == [] and opt.t == 0 and np.array_equal(x, X0)

@@ -37,7 +37,8 @@ class Newton(Optimizer):
     ------
     ValueError
         If ``learning_rate <= 0`` or ``damping < 0`` (or not finite); at :meth:`step`, if
-        :math:`\nabla^2 f(x) + \zeta I` is singular (nothing is modified).
+        :math:`\nabla^2 f(x) + \zeta I` is singular, or if ``objective.hessian(x)`` does not have
+        :math:`n^2` entries for an ``x`` of :math:`n` (nothing is modified).
     TypeError
         At :meth:`step`, without an objective, with one that has no ``hessian(x)``, or with a list of
         arrays (the objective is a function of one array ``x``).
