@@ -339,3 +339,53 @@ def test_forwards_what_minimize_asks_of_an_optimizer_that_reads_the_objective():
     x = np.ones(2)
     opt.step(x, np.ones(2), objective=lambda z: 0.0)
     np.testing.assert_allclose(opt.averaged_params(), [0.9, 0.9])
+
+
+# ------------------------------------------------------------------------------ with the real optimizers
+def test_minimize_with_averaged_lbfgs_and_newton():
+    """gd.minimize asks the Averaged wrapper whether to pass the objective; the iterates and the counts are
+    the wrapped optimizer's, and x_avg is the mean of the iterates."""
+    f = gd.Rosenbrock()
+    x0 = np.array([-1.2, 1.0])
+    plain = gd.minimize(f, x0, gd.LBFGS(), tol=1e-8)
+    run = gd.minimize(f, x0, gd.Averaged(gd.LBFGS()), tol=1e-8)
+    np.testing.assert_array_equal(run.x, plain.x)
+    assert (run.n_function_evals, run.n_gradient_evals) == (plain.n_function_evals, plain.n_gradient_evals)
+    np.testing.assert_allclose(run.state["x_avg"][-1], run.x[1:].mean(axis=0), rtol=1e-12)
+    np.testing.assert_array_equal(run.state["n_line_search_evals"], plain.state["n_line_search_evals"])
+    newton = gd.minimize(f, x0, gd.Averaged(gd.Newton(), mode="ema", decay_rate=0.5), tol=1e-8)
+    assert newton.status == "converged" and newton.n_hessian_evals == newton.n_steps
+    with pytest.raises(TypeError, match="hessian"):       # needs_hessian is forwarded: refused before any step
+        gd.minimize(lambda x: float(x @ x), x0, gd.Averaged(gd.Newton()), grad=lambda x: 2 * x)
+
+
+def test_averaging_a_partition_of_muon_and_adamw():
+    rng = np.random.default_rng(3)
+    W, b = rng.normal(size=(4, 3)), rng.normal(size=3)
+    W2, b2 = W.copy(), b.copy()
+    make = lambda: gd.Partition({"muon": gd.Muon(0.05), "adamw": gd.AdamW(0.01)},
+                                label=lambda x: "muon" if x.ndim == 2 else "adamw")
+    opt, ref = gd.Averaged(make(), start=2), make()
+    kept = []
+    for k in range(8):
+        g = [rng.normal(size=(4, 3)), rng.normal(size=3)]
+        opt.step([W, b], g)
+        ref.step([W2, b2], g)
+        if k >= 2:
+            kept.append([W.copy(), b.copy()])
+    np.testing.assert_array_equal(W, W2)
+    np.testing.assert_array_equal(b, b2)
+    avg = opt.averaged_params()
+    np.testing.assert_allclose(avg[0], np.mean([k[0] for k in kept], axis=0), rtol=1e-13)
+    np.testing.assert_allclose(avg[1], np.mean([k[1] for k in kept], axis=0), rtol=1e-13)
+    assert opt.n_averaged == 6 and opt.learning_rate_at(0) == {"muon": 0.05, "adamw": 0.01}
+    assert set(opt.state[0]) == {"m", "t", "x_avg"}
+
+
+def test_a_step_with_another_dtype_is_refused_before_the_wrapped_step():
+    x = np.ones(3)
+    opt = gd.Averaged(gd.SGD(learning_rate=0.1))
+    opt.step(x, np.ones(3))
+    with pytest.raises(ValueError, match=r"Invalid params: dtype float32, but its average is kept in float64"):
+        opt.step(x.astype(np.float32), np.ones(3))
+    assert opt.t == 1 and opt.n_averaged == 1

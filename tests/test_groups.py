@@ -241,3 +241,38 @@ def test_repr_and_hyperparameters():
     opt = gd.Partition({"a": gd.SGD(0.1)}, label=["a"])
     assert repr(opt) == "Partition(optimizers={'a': SGD(learning_rate=0.1)}, label=['a'])"
     assert opt.hyperparameters["label"] == ["a"]
+
+
+# ---------------------------------------------------------------------------------- with gd.Averaged
+def test_an_averaged_group_averages_its_arrays_and_is_checked_before_any_group_moves():
+    params, grads = _problem()
+    mine = [p.copy() for p in params]
+    opt = gd.Partition({"muon": gd.Muon(learning_rate=0.05), "avg": gd.Averaged(gd.AdamW(learning_rate=0.01))},
+                       label=["muon", "avg", "muon", "avg"])
+    muon, adamw = gd.Muon(learning_rate=0.05), gd.AdamW(learning_rate=0.01)
+    seen = []
+    for g in grads[:10]:
+        opt.step(mine, g)
+        muon.step([params[0], params[2]], [g[0], g[2]])
+        adamw.step([params[1], params[3]], [g[1], g[3]])
+        seen.append([params[1].copy(), params[3].copy()])
+    for a, b in zip(mine, params):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(opt.state[3]["x_avg"], np.mean([s[1] for s in seen], axis=0), rtol=1e-13)
+    assert set(opt.state[1]) == {"m", "v", "t", "x_avg"} and "x_avg" not in opt.state[0]
+    # the Averaged group refuses a dtype it does not average in, before the Muon group moves
+    bad = [mine[0], mine[1].astype(np.float32), mine[2], mine[3]]
+    _refused(opt, bad, grads[10], ValueError, "params[1]", "dtype float32", "group 'avg'")
+    # and the Muon group's refusal leaves the averages alone
+    avg_before = opt.optimizers["avg"].averaged_params()
+    with pytest.raises(ValueError, match="group 'muon'"):
+        opt.step(mine, [np.ones((4, 4))] + grads[10][1:])
+    for a, b in zip(opt.optimizers["avg"].averaged_params(), avg_before):
+        np.testing.assert_array_equal(a, b)
+    assert opt.optimizers["avg"].n_averaged == 10
+
+
+def test_an_averaged_partition_cannot_be_a_group():
+    inner = gd.Partition({"a": gd.SGD(0.1)}, label=["a"])
+    with pytest.raises(TypeError, match=r"optimizers\['g'\]: averages a Partition"):
+        gd.Partition({"g": gd.Averaged(inner)}, label=["g"])

@@ -23,7 +23,9 @@ class Partition:
     ----------
     optimizers : dict of str to Optimizer
         Label -> a gdlib optimizer (``gd.Muon(...)``, ``gd.AdamW(...)``, ...), each a distinct,
-        fresh object (no step taken yet). At least one.
+        fresh object (no step taken yet). At least one. A ``gd.Averaged(opt)`` group averages that
+        group's arrays only (checked with the rest before any group moves); to average every array,
+        wrap the whole Partition: ``gd.Averaged(gd.Partition(...))``.
     label : list/tuple of str, or callable
         Which optimizer steps which array: one label per parameter array, in the order given to
         :meth:`step` (``["muon", "adamw", ...]``), or a function called once on each array at the
@@ -48,7 +50,8 @@ class Partition:
     Raises
     ------
     TypeError
-        If ``optimizers`` is not a dict of str to gdlib optimizers, or ``label`` is neither a
+        If ``optimizers`` is not a dict of str to gdlib optimizers (an ``Averaged`` of a Partition is
+        not one), or ``label`` is neither a
         list/tuple of str nor a callable (or the callable returns something else than a str).
     ValueError
         If ``optimizers`` is empty, holds one object under two labels, an optimizer that has
@@ -121,6 +124,11 @@ class Partition:
             if id(opt) in seen:
                 raise ValueError(f"Invalid optimizers: {seen[id(opt)]!r} and {name!r} are the same object "
                                  "(must be distinct: one optimizer keeps one state per array)")
+            inner = vars(opt).get("optimizer")        # gd.Averaged(...): what it wraps
+            if inner is not None and not isinstance(inner, Optimizer):
+                raise TypeError(f"Invalid optimizers[{name!r}]: averages a {type(inner).__name__}, not a gdlib "
+                                "optimizer (a Partition cannot hold a Partition: wrap the whole Partition in "
+                                "gd.Averaged instead)")
             if getattr(opt, "needs_objective", False):
                 raise ValueError(f"Invalid optimizers[{name!r}]: {type(opt).__name__} needs the objective itself, "
                                  "which step(params, grads) cannot give (use it with gd.minimize, not in a Partition)")
