@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from numbers import Real
 from typing import Callable
 
 import numpy as np
@@ -177,7 +178,8 @@ def minimize(f, x0, optimizer: Optimizer, max_steps: int = 1000, tol: float = 1e
     TypeError
         If ``f`` has no gradient and ``grad`` is not given, ``grad`` or ``hessian`` is not callable,
         the optimizer needs a Hessian (Newton) and ``f`` has none and ``hessian`` is not given,
-        ``optimizer`` is not an Optimizer, ``x0`` holds anything but real numbers (strings, ``None``, complex,
+        ``optimizer`` is not an Optimizer (or gives no single learning rate, as an ``Averaged``
+        Partition does), ``x0`` holds anything but real numbers (strings, ``None``, complex,
         booleans, ragged lists), ``tol``/``divergence_factor`` are not real numbers or
         ``record_state`` is not a bool.
     ValueError
@@ -208,6 +210,10 @@ def minimize(f, x0, optimizer: Optimizer, max_steps: int = 1000, tol: float = 1e
         raise TypeError(f"Invalid f: {f!r} (must be a TestFunction or a callable x -> value)")
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"Invalid optimizer: {type(optimizer).__name__} (must be a gdlib.optim optimizer)")
+    rate = optimizer.learning_rate_at(optimizer.t)
+    if not isinstance(rate, Real):      # gd.Averaged(gd.Partition(...)): one rate per group, not per run
+        raise TypeError(f"Invalid optimizer: {optimizer!r} gives learning rates {rate!r} (must give one "
+                        "number per step: minimize runs one array x; use the group's optimizer itself)")
     needs_objective = bool(getattr(optimizer, "needs_objective", False))
     if hessian is None:
         hessian = getattr(f, "hessian", None)

@@ -389,3 +389,12 @@ def test_a_step_with_another_dtype_is_refused_before_the_wrapped_step():
     with pytest.raises(ValueError, match=r"Invalid params: dtype float32, but its average is kept in float64"):
         opt.step(x.astype(np.float32), np.ones(3))
     assert opt.t == 1 and opt.n_averaged == 1
+
+
+def test_minimize_refuses_an_averaged_partition_before_any_step():
+    """A Partition's learning rates are one per group: minimize (one array x, one rate a step) used to run
+    every step and then fail on float(dict) when building learning_rates, the optimizer already moved."""
+    opt = gd.Averaged(gd.Partition({"a": gd.Adam(0.01)}, label=["a"]))
+    with pytest.raises(TypeError, match=r"Invalid optimizer: .*learning rates \{'a': 0.01\}"):
+        gd.minimize(gd.Rosenbrock(), np.array([-1.2, 1.0]), opt, max_steps=5)
+    assert opt.t == 0 and opt.n_averaged == 0
