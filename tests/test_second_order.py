@@ -326,3 +326,18 @@ def test_newton_a_hessian_of_the_wrong_shape_is_refused_by_name():
     with pytest.raises(ValueError, match=r"Invalid objective: hessian\(x\) has shape \(3, 3\) for x of shape \(2,\)"):
         opt.step(x, f.grad(x), objective=bad)
     assert opt.state == [] and opt.t == 0 and np.array_equal(x, X0)
+
+
+def test_lbfgs_stalls_where_the_line_search_cannot_resolve_the_direction():
+    """The docstring's stall: with |p|_inf < 1e-9 and the first trial point refused, torch's zoom returns
+    t = 0 (its tolerance_change), and nothing changes after that; minimize's tol decides the status."""
+    f = gd.Quadratic(condition_number=1e3, angle=0.3)
+    x0 = np.array([3.0, -2.0])
+    run = gd.minimize(f, x0, gd.LBFGS(history_size=1), tol=1e-10, max_steps=40)
+    stuck = np.nonzero(run.state["step_length"].ravel() == 0.0)[0]
+    assert run.status == "max_steps" and stuck.size and stuck[0] < 10
+    assert np.all(run.state["step_length"].ravel()[stuck[0]:] == 0.0)
+    assert np.abs(run.state["direction"][stuck[0]]).max() < 1e-9
+    assert np.all(run.state["n_line_search_evals"].ravel()[stuck[0]:] == 1)
+    assert 1e-10 < run.grad_norms[-1] < 1e-9 and np.all(run.x[stuck[0]:] == run.x[-1])
+    assert gd.minimize(f, x0, gd.LBFGS(history_size=1), tol=1e-8).status == "converged"
