@@ -341,6 +341,27 @@ bad("Optimizer.step", "Newton-objective_no_hessian",
     lambda: (O.Newton().step, (np.ones(2), np.ones(2)), dict(objective=gd.runner._Objective(_QF, _QF.grad))),
     "objective")
 
+
+class _WrongShapes:
+    """An objective whose gradient and Hessian are for a 3-vector: refused by name, nothing modified."""
+    def __call__(self, x):
+        return _QF(x)
+
+    def grad(self, x):
+        return np.ones(3)
+
+    def hessian(self, x):
+        return np.eye(3)
+
+
+bad("Optimizer.step", "Newton-hessian_wrong_shape",
+    lambda: (O.Newton().step, (np.ones(2), np.ones(2)), dict(objective=_WrongShapes())), "objective")
+bad("Optimizer.step", "LBFGS-grad_wrong_size",      # the line search reads grad(x): refused mid-search
+    lambda: (O.LBFGS().step, (np.ones(2), _QF.grad(np.ones(2))), dict(objective=_WrongShapes())), "objective")
+bad("runner.minimize", "averaged_partition",         # one rate per group: minimize needs one per step
+    lambda: (R.minimize, (), dict(f=F.Quadratic(), x0=np.array([1.0, 1.0]), max_steps=3,
+                                  optimizer=gd.Averaged(O.Partition({"a": O.SGD(0.1)}, label=["a"])))), "optimizer")
+
 # --------------------------------------------------------------------------- Muon (2-D only) and newton_schulz
 MATRIX = fam(NOT_REAL_ARRAY, vector=lambda: np.ones(3), cube=lambda: np.ones((2, 2, 2)), empty=lambda: np.ones((0, 2)),
              scalar=1.0)
@@ -356,7 +377,9 @@ table("optim.Partition",
       lambda: (O.Partition, (), dict(optimizers={"muon": O.Muon(), "adamw": O.AdamW()}, label=["muon", "adamw"])),
       optimizers={"list": lambda: [O.SGD(0.1)], "empty": {}, "none": None, "str": "muon",
                   "class": lambda: {"muon": O.Muon, "adamw": O.AdamW}, "name": lambda: {"muon": "muon", "adamw": "adamw"},
-                  "int_key": lambda: {1: O.SGD(0.1)}, "used": lambda: {"muon": _used_muon(), "adamw": O.AdamW()}},
+                  "int_key": lambda: {1: O.SGD(0.1)}, "used": lambda: {"muon": _used_muon(), "adamw": O.AdamW()},
+                  "averaged_partition": lambda: {"muon": gd.Averaged(O.Partition({"a": O.SGD(0.1)}, label=["a"])),
+                                                 "adamw": O.AdamW()}},
       label={"str": "muon", "none": None, "int": 3, "unknown": ["muon", "adam"], "not_str": ["muon", 1]})
 
 
@@ -421,6 +444,9 @@ for _label, (_build, _arg) in STEP_BAD.items():
         p, g = _build(params)
         return opt.step, (p, g), {}
     bad("Averaged.step", _label, _make, _arg)
+bad("Averaged.step", "dtype_changed",
+    lambda: (lambda opt, params: (opt.step, ([params[0], params[1].astype(np.float32)],
+                                             [np.ones((3, 2)), np.ones(2)]), {}))(*_stepped_averaged()), "params[1]")
 BASES["Averaged.step"] = lambda: (lambda opt, params: (opt.step, (params, [np.ones((3, 2)), np.ones(2)]), {}))(
     *_stepped_averaged())
 _SWAP_BAD = {"none": None, "number": 1.0, "count": lambda: [np.ones((3, 2))], "shape": lambda: [np.ones((3, 2)), np.ones(3)],
