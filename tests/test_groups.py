@@ -276,3 +276,19 @@ def test_an_averaged_partition_cannot_be_a_group():
     inner = gd.Partition({"a": gd.SGD(0.1)}, label=["a"])
     with pytest.raises(TypeError, match=r"optimizers\['g'\]: averages a Partition"):
         gd.Partition({"g": gd.Averaged(inner)}, label=["g"])
+
+
+@pytest.mark.parametrize("wrap", [lambda o: o, gd.Averaged])
+def test_a_failing_mu_schedule_in_one_group_refuses_the_step_before_the_other_moves(wrap):
+    """Momentum and Nesterov validate a mu schedule's values inside their own step: the Partition asks for
+    them in its pre-check, or the Adam group would move before the Momentum group refuses."""
+    params, grads = _problem()
+    # Momentum's step k reads mu(k); Nesterov's also mu(k + 1) for its look-ahead: mu(3) = 1.5 is met
+    # at step 3 and at step 2
+    for cls, fails_at in ((gd.Momentum, 3), (gd.Nesterov, 2)):
+        opt = gd.Partition({"ok": gd.Adam(0.01), "bad": wrap(cls(0.1, mu=lambda k: 0.9 if k < 3 else 1.5))},
+                           label=["ok", "ok", "bad", "bad"])
+        for k in range(fails_at):
+            opt.step(params, grads[k])
+        _refused(opt, params, grads[fails_at], ValueError, "mu", "schedule returned 1.5 at step 3", "group 'bad'")
+        assert opt.t == fails_at

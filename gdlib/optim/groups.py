@@ -72,7 +72,7 @@ class Partition:
     Nothing mixes the groups: the result is the same as stepping each optimizer on its own
     arrays (tests/test_groups.py checks it to the last bit). A refused call modifies nothing:
     :meth:`step` checks every group (shapes, dtypes, Muon's 2-D rule, each schedule's rate of
-    this step) before any optimizer moves, so an AdamW group is not updated when the Muon group
+    this step, a ``mu`` schedule's values) before any optimizer moves, so an AdamW group is not updated when the Muon group
     is then refused. float32 and float16 arrays behave as their own optimizer says.
 
     **optax and torch.** This is ``optax.multi_transform(transforms, param_labels)`` (a label
@@ -211,6 +211,10 @@ class Partition:
             try:
                 opt._check([xs[i] for i in idx], [dxs[i] for i in idx])
                 opt.learning_rate_at(opt.t)
+                # Momentum/Nesterov with a mu schedule validate mu_k, mu_{k+1} in their step: ask now
+                inner = vars(opt).get("optimizer", opt)          # gd.Averaged: the wrapped optimizer
+                if callable(getattr(inner, "_mus_of_step", None)):
+                    inner._mus_of_step(inner.t)
             except (TypeError, ValueError) as exc:
                 raise type(exc)(self._globalise(str(exc), idx) + f" (group {name!r})") from None
         # 2. across groups: one array in two groups would be updated twice
