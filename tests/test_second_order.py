@@ -341,3 +341,16 @@ def test_lbfgs_stalls_where_the_line_search_cannot_resolve_the_direction():
     assert np.all(run.state["n_line_search_evals"].ravel()[stuck[0]:] == 1)
     assert 1e-10 < run.grad_norms[-1] < 1e-9 and np.all(run.x[stuck[0]:] == run.x[-1])
     assert gd.minimize(f, x0, gd.LBFGS(history_size=1), tol=1e-8).status == "converged"
+
+
+@pytest.mark.parametrize("line_search", ["strong_wolfe", None])
+def test_lbfgs_a_schedule_at_zero_is_a_step_of_length_zero(line_search):
+    """A schedule may return 0 (a warm-up from 0); the line search used to divide by zero interpolating
+    between two trial points both at t = 0."""
+    f = gd.Rosenbrock()
+    opt, x = gd.LBFGS(learning_rate=gd.warmup(1.0, 3), line_search=line_search), X0.copy()
+    opt.step(x, f.grad(x), objective=f)
+    assert np.array_equal(x, X0) and opt.state[0]["step_length"] == 0.0
+    assert opt.state[0]["n_line_search_evals"] == 0 and opt.t == 1
+    opt.step(x, f.grad(x), objective=f)                  # then it moves, and the zero step left no pair
+    assert not np.array_equal(x, X0) and opt.state[0]["s"] == []

@@ -140,7 +140,7 @@ class LBFGS(Optimizer):
     learning_rate : float or callable, default 1.0
         :math:`\eta > 0`, or a schedule: the first trial step length of the line search (the
         quasi-Newton step is :math:`\eta = 1`), or, with ``line_search=None``, the step length
-        itself.
+        itself. A schedule's 0 (a warm-up from 0) is a step of length 0, searched for nothing.
     history_size : int, default 10
         :math:`m`, the number of :math:`(s, y)` pairs kept, an int in ``[1, 1000]``. scipy's
         ``L-BFGS-B`` keeps 10 (``maxcor``), Nocedal & Wright (Section 7.2) find 3 to 20 usually
@@ -342,7 +342,7 @@ class LBFGS(Optimizer):
             t = 0.0
         else:
             t = min(1.0, 1.0 / float(np.abs(g).sum())) * lr if first else lr
-        if gtd < 0 and self.line_search == "strong_wolfe":
+        if gtd < 0 and t > 0 and self.line_search == "strong_wolfe":    # a schedule's 0: no step to search
             shape, n = x.shape, x.size
 
             def obj_func(x0, step, direction):
