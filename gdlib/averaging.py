@@ -34,8 +34,10 @@ class Averaged(Optimizer):
             else:
                 x_avg += (1 - decay_rate) * (x - x_avg)                 # leaky (EMA)
             n_averaged += 1
-        else:
+        elif n_averaged == 0:
             x_avg = x.copy()                   # during the burn-in the "average" is the iterate
+        # else (k < start after averaging began: only if the wrapped optimizer alone was reset,
+        # restarting k): the average is left as it is, as torch's between update_parameters calls
 
     Parameters
     ----------
@@ -275,9 +277,11 @@ class Averaged(Optimizer):
         if self._avg is None:
             self._avg = [np.array(x, copy=True) for x in xs]
             self._single = not isinstance(params, (list, tuple))
-        if k < self.start or self.n_averaged == 0:
+        if self.n_averaged == 0:
             for a, x in zip(self._avg, xs):
-                a[...] = x
+                a[...] = x                      # the burn-in follows the iterate; the first update copies
+        elif k < self.start:
+            pass                                # averaging began, then the wrapped optimizer alone was reset
         elif self.mode == "polyak":
             weight = 1.0 / (self.n_averaged + 1)
             for a, x in zip(self._avg, xs):

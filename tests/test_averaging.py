@@ -398,3 +398,20 @@ def test_minimize_refuses_an_averaged_partition_before_any_step():
     with pytest.raises(TypeError, match=r"Invalid optimizer: .*learning rates \{'a': 0.01\}"):
         gd.minimize(gd.Rosenbrock(), np.array([-1.2, 1.0]), opt, max_steps=5)
     assert opt.t == 0 and opt.n_averaged == 0
+
+
+def test_resetting_the_wrapped_optimizer_alone_keeps_the_average():
+    # Averaging has begun (n_averaged = 3); opt.optimizer.reset() restarts the step count below start.
+    # The steps until start again leave the average and its count alone (torch's average changes only
+    # in update_parameters); they used to overwrite it with the iterate while n_averaged stayed 3.
+    x = np.array([0.0])
+    opt = gd.Averaged(gd.SGD(learning_rate=1.0), start=2)
+    for _ in range(5):                          # x: 1, 2 (burn-in), 3, 4, 5 averaged
+        opt.step(x, np.array([-1.0]))
+    assert opt.averaged_params()[0] == 4.0 and opt.n_averaged == 3
+    opt.optimizer.reset()
+    for _ in range(2):                          # k = 0, 1 < start: x 6, 7, the average untouched
+        opt.step(x, np.array([-1.0]))
+    assert x[0] == 7.0 and opt.averaged_params()[0] == 4.0 and opt.n_averaged == 3
+    opt.step(x, np.array([-1.0]))               # k = 2 >= start: x = 8 enters, (3 * 4 + 8) / 4
+    assert opt.averaged_params()[0] == 5.0 and opt.n_averaged == 4
