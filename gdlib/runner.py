@@ -35,7 +35,8 @@ class Trajectory:
         stopped for its value, where it was not evaluated; not finite at the last point of a
         run stopped for a non-finite gradient).
     learning_rates : ndarray, shape (n_steps,)
-        The rate used by each step.
+        The rate used by each step (``learning_rate_at(k)``). For L-BFGS with its line search this
+        is the first trial length; the length taken is ``state["step_length"]``.
     state : dict of str to ndarray
         The optimizer's buffers after each step, stacked: ``state["v"][k]`` is ``v`` after step
         ``k`` (shape ``(n_steps, dim)``); empty when ``record_state=False``.

@@ -354,3 +354,13 @@ def test_lbfgs_a_schedule_at_zero_is_a_step_of_length_zero(line_search):
     assert opt.state[0]["n_line_search_evals"] == 0 and opt.t == 1
     opt.step(x, f.grad(x), objective=f)                  # then it moves, and the zero step left no pair
     assert not np.array_equal(x, X0) and opt.state[0]["s"] == []
+
+
+def test_lbfgs_learning_rates_record_the_first_trial_and_the_state_the_length_taken():
+    f = gd.Rosenbrock()
+    run = gd.minimize(f, X0, gd.LBFGS(), tol=1e-8)
+    assert np.all(run.learning_rates == 1.0)
+    taken = run.state["step_length"].ravel()
+    assert not np.all(taken == 1.0)
+    np.testing.assert_allclose(run.x[1:], run.x[:-1] + taken[:, None] * run.state["direction"], rtol=1e-12, atol=1e-15)
+    assert gd.Newton.needs_hessian is True and gd.LBFGS.needs_hessian is False

@@ -156,6 +156,8 @@ class LBFGS(Optimizer):
         ``True``: :meth:`step` takes ``objective=`` (with ``__call__`` and ``grad``), which
         :func:`gdlib.minimize` passes. Not in ``OPTIMIZERS``, and refused by :func:`gdlib.nn.train`: a
         line search on a minibatch gradient would search a different function at every trial.
+    needs_hessian : bool
+        ``False``: the Hessian is never evaluated (``run.n_hessian_evals == 0``).
 
     Raises
     ------

@@ -32,6 +32,9 @@ class Newton(Optimizer):
         ``True``: :meth:`step` takes ``objective=`` (with ``hessian(x)``) and :func:`gdlib.minimize`
         passes it. Not in ``OPTIMIZERS`` and refused by :func:`gdlib.nn.train`, whose minibatch
         loop has no objective to give.
+    needs_hessian : bool
+        ``True``: :func:`gdlib.minimize` refuses, before anything runs, an ``f`` without
+        ``hessian`` when no ``hessian=`` is given.
 
     Raises
     ------
