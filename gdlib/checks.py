@@ -1307,6 +1307,8 @@ def _ns_variant(G, steps, coefficients=None, normalise="fro", order="left", tran
         if order == "left":
             A = X @ X.T
             X = a * X + (b * A + c * (A @ A)) @ X
+        elif order == "entries":  # the scalar polynomial applied to each entry, not to the singular values
+            X = a * X + b * X**3 + c * X**5
         else:  # X^T X multiplied from the left: only defined for square X
             A = X.T @ X
             X = a * X + (b * A + c * (A @ A)) @ X
@@ -1338,7 +1340,8 @@ def check_newton_schulz(newton_schulz):
     CheckFailed
         Naming the case and the entry that is off, with a hint on the usual slips: no (or
         another) normalisation, the cubic iteration's coefficients, :math:`Y^\top Y` on the wrong
-        side, a tall matrix not transposed back, ``steps`` not honoured.
+        side, the polynomial applied entry by entry (``Y**3``), a tall matrix not transposed back,
+        ``steps`` not honoured.
     ExerciseNotImplemented
         If the function still raises ``NotImplementedError``.
 
@@ -1388,6 +1391,9 @@ def check_newton_schulz(newton_schulz):
                                                                "(Y Y^T)^2: the two are swapped"),
                 (dict(order="right"), "Y Y^T (rows x rows) multiplies Y from the left; Y^T Y would multiply it "
                                       "from the right: compute A = Y @ Y.T, then (b * A + c * A @ A) @ Y"),
+                (dict(order="entries"), "that is the polynomial applied to each entry (Y**3, Y**5 act entry by "
+                                        "entry); the iteration acts on the singular values through matrix "
+                                        "products: A = Y @ Y.T, then Y = a * Y + (b * A + c * A @ A) @ Y"),
             ]
             for kwargs, hint in variants:
                 if kwargs.get("order") == "right" and not square:
@@ -1427,8 +1433,8 @@ def check_lion_step(lion_step):
     CheckFailed
         Naming the step, the buffer and the component that is off; recognises ``m`` updated
         before the direction is computed, the two betas swapped or ``beta2`` in the direction,
-        weight decay added to the gradient (coupled) or not multiplied by the learning rate, and
-        a step without the sign.
+        weight decay added to the gradient (coupled), not multiplied by the learning rate or
+        applied to the already moved ``x``, and a step without the sign.
     ExerciseNotImplemented
         If the function still raises ``NotImplementedError``.
 
@@ -1446,11 +1452,14 @@ def check_lion_step(lion_step):
     __tracebackhide__ = True  # noqa: F841 (IPython shows the student's cell and the sentence)
     from .optim import Lion
 
-    def step(x, dx, m, h, b_dir, b_mom, decoupled=True, scaled=True, sign=True, m_first=False):
+    def step(x, dx, m, h, b_dir, b_mom, decoupled=True, scaled=True, sign=True, m_first=False, decay_after=False):
         g = dx if decoupled else dx + h["weight_decay"] * x
         m_new = b_mom * m + (1 - b_mom) * g
         blend = b_dir * (m_new if m_first else m) + (1 - b_dir) * g
         u = np.sign(blend) if sign else blend
+        if decay_after:  # the signed step first, then the decay of the x it moved to
+            x_mid = x - h["learning_rate"] * u
+            return x_mid - h["learning_rate"] * h["weight_decay"] * x_mid, m_new
         decay = h["weight_decay"] * x if decoupled else 0.0
         x_new = x - h["learning_rate"] * (u + decay) if scaled else x - h["learning_rate"] * u - decay
         return x_new, m_new
@@ -1473,6 +1482,9 @@ def check_lion_step(lion_step):
          "learning_rate * weight_decay * x from x beside the signed step"),
         (lambda x, dx, s, h, t: step(x, dx, s["m"], h, h["beta1"], h["beta2"], scaled=False),
          "multiply the weight decay term by learning_rate too: x - learning_rate * (sign(...) + weight_decay * x)"),
+        (lambda x, dx, s, h, t: step(x, dx, s["m"], h, h["beta1"], h["beta2"], decay_after=True),
+         "decay the x from before this step: x - learning_rate * (sign(...) + weight_decay * x) uses the old x "
+         "in both terms; you decayed the x the signed step had already moved"),
         (lambda x, dx, s, h, t: step(x, dx, s["m"], h, h["beta1"], h["beta2"], sign=False),
          "Lion steps by the sign of the blend (np.sign), so every coordinate moves by exactly learning_rate "
          "(plus the decay)"),
@@ -1513,8 +1525,8 @@ def check_radam_step(radam_step):
     CheckFailed
         Naming the step, the buffer and the component that is off; recognises Adam's step
         in place of RAdam's, the paper's threshold 4, a missing rectification :math:`r_t`, ``eps``
-        on the corrected root, the un-adapted step without bias correction, and moments
-        corrected in place.
+        on the corrected root, a missing :math:`\sqrt{1-\beta_2^t}`, the un-adapted step without
+        bias correction or not taken at all, and moments corrected in place.
     ExerciseNotImplemented
         If the function still raises ``NotImplementedError``.
     """
@@ -1522,7 +1534,7 @@ def check_radam_step(radam_step):
     from .optim import RAdam
 
     def step(x, dx, s, h, t, threshold=5.0, rectify=True, eps_on_hat=False, m_hat_plain=True, adam=False,
-             return_corrected=False):
+             return_corrected=False, correct_v=True, move_early=True):
         b1, b2, lr, eps = h["beta1"], h["beta2"], h["learning_rate"], h["eps"]
         m = b1 * s["m"] + (1 - b1) * dx
         v = b2 * s["v"] + (1 - b2) * dx**2
@@ -1537,8 +1549,8 @@ def check_radam_step(radam_step):
             if eps_on_hat:
                 x = x - lr * r * m_hat / (np.sqrt(v_hat) + eps)
             else:
-                x = x - lr * r * m_hat * np.sqrt(1 - b2**t) / (np.sqrt(v) + eps)
-        else:
+                x = x - lr * r * m_hat * (np.sqrt(1 - b2**t) if correct_v else 1.0) / (np.sqrt(v) + eps)
+        elif move_early:
             x = x - lr * (m_hat if m_hat_plain else m)
         return (x, m_hat, v_hat) if return_corrected else (x, m, v)
 
@@ -1560,6 +1572,11 @@ def check_radam_step(radam_step):
          "(sqrt(v) + eps), not m_hat * r_t / (sqrt(v_hat) + eps) (they differ when eps is not negligible)"),
         (lambda x, dx, s, h, t: step(x, dx, s, h, t, m_hat_plain=False),
          "the un-adapted step uses the bias-corrected m_hat = m / (1 - beta1**t), not m"),
+        (lambda x, dx, s, h, t: step(x, dx, s, h, t, move_early=False),
+         "while rho_t <= 5 RAdam still steps, it only does not adapt: x - learning_rate * m_hat (momentum SGD)"),
+        (lambda x, dx, s, h, t: step(x, dx, s, h, t, correct_v=False),
+         "the adaptive step keeps Adam's bias correction of the second moment: multiply by sqrt(1 - beta2**t), "
+         "m_hat * r_t * sqrt(1 - beta2**t) / (sqrt(v) + eps)"),
     ]
     _check_step("radam_step", radam_step, RAdam, ("m", "v"),
                 [{"learning_rate": 0.01, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
@@ -1590,8 +1607,9 @@ def check_muon_step(muon_step):
     ------
     CheckFailed
         Naming the step, the buffer and the entry that is off; recognises a missing
-        :math:`\sqrt{\max(1, \text{rows}/\text{cols})}`, ``nesterov`` ignored, the gradient
-        orthogonalised instead of the momentum, and the sum form of the buffer.
+        :math:`\sqrt{\max(1, \text{rows}/\text{cols})}`, ``nesterov`` ignored (or the look-ahead
+        built from the old ``m``), the gradient orthogonalised instead of the momentum, the sum form
+        of the buffer and the look-ahead :math:`dx + \mu m`.
     ExerciseNotImplemented
         If the function still raises ``NotImplementedError``.
     """
@@ -1599,11 +1617,12 @@ def check_muon_step(muon_step):
     from .optim import Muon
     from .optim.muon import newton_schulz as ns
 
-    def step(W, dW, m, h, scale=True, nesterov=None, orthogonalise="momentum", average=True):
+    def step(W, dW, m, h, scale=True, nesterov=None, orthogonalise="momentum", average=True, sum_look_ahead=False):
         mu = h["mu"]
         m = mu * m + (1 - mu) * dW if average else mu * m + dW
         nest = h["nesterov"] if nesterov is None else nesterov
-        u = ((1 - mu) * dW + mu * m if nest else m) if orthogonalise == "momentum" else dW
+        u = (((dW if sum_look_ahead else (1 - mu) * dW) + mu * m if nest else m) if orthogonalise == "momentum"
+             else dW)
         rows, cols = W.shape
         factor = np.sqrt(max(1.0, rows / cols)) if scale else 1.0
         return W - h["learning_rate"] * factor * ns(u), m
@@ -1612,12 +1631,15 @@ def check_muon_step(muon_step):
         (lambda x, dx, s, h, t: step(x, dx, s["m"], h, scale=False),
          "scale the step by sqrt(max(1, rows / cols)) (here sqrt(2): x is 4 x 2), as torch's Muon does"),
         (lambda x, dx, s, h, t: step(x, dx, s["m"], h, nesterov=not h["nesterov"]),
-         "with nesterov=True orthogonalise (1 - mu) * dx + mu * m (the look-ahead), with nesterov=False "
-         "orthogonalise m itself"),
+         "with nesterov=True orthogonalise the look-ahead (1 - mu) * dx + mu * m, built from the m you have just "
+         "updated; with nesterov=False orthogonalise m itself"),
         (lambda x, dx, s, h, t: step(x, dx, s["m"], h, orthogonalise="gradient"),
          "orthogonalise the momentum (or its Nesterov look-ahead), not this step's gradient dx"),
         (lambda x, dx, s, h, t: step(x, dx, s["m"], h, average=False),
          "keep m as an average, m = mu * m + (1 - mu) * dx (torch's lerp form), not the sum mu * m + dx"),
+        (lambda x, dx, s, h, t: step(x, dx, s["m"], h, sum_look_ahead=True),
+         "the look-ahead is an average too, (1 - mu) * dx + mu * m, not dx + mu * m (that is SGD's Nesterov "
+         "with a summed buffer)"),
     ]
     _check_step("muon_step", muon_step, Muon, ("m",),
                 [{"learning_rate": 0.02, "mu": 0.95, "nesterov": True},
@@ -1664,8 +1686,10 @@ def check_sign_schedule(sign_schedule, target=1e-4, n_steps=200):
     ------
     CheckFailed
         If the factory does not return a function, a rate is not a finite number >= 0, or a
-        final loss is not below ``target`` (the message gives both losses and says why a
-        fixed-size step needs a rate that decays).
+        final loss is not below ``target``. The message gives both losses and what to change: a
+        rate that decays toward 0 (a constant one, or one that ends above 5% of its largest),
+        else a larger or a smaller start, or another shape, whichever the same schedule run 3
+        times larger and 3 times smaller shows (the losses those runs end at are in the message).
     ExerciseNotImplemented
         If the factory still raises ``NotImplementedError``.
     TypeError, ValueError
@@ -1711,19 +1735,43 @@ def check_sign_schedule(sign_schedule, target=1e-4, n_steps=200):
             f"a fixed size, so at a constant rate they hop around the minimum at a distance set by the rate: "
             f"make it decay toward 0 by step total_steps")
     loss, grad = _matrix_problem()
-    finals = {}
-    for label, opt in (("Lion", Lion(learning_rate=lambda k: rates[k], beta1=0.9, beta2=0.99)),
-                       ("Muon", Muon(learning_rate=lambda k: rates[k]))):
-        W = np.zeros((8, 4))
-        with np.errstate(all="ignore"):
-            for _ in range(n_steps):
-                opt.step(W, grad(W))
-            finals[label] = loss(W)
+
+    def run(rates):
+        finals = {}
+        for label, opt in (("Lion", Lion(learning_rate=lambda k: rates[k], beta1=0.9, beta2=0.99)),
+                           ("Muon", Muon(learning_rate=lambda k: rates[k]))):
+            W = np.zeros((8, 4))
+            with np.errstate(all="ignore"):
+                for _ in range(n_steps):
+                    opt.step(W, grad(W))
+                finals[label] = loss(W)
+        return finals
+
+    def worst(finals):
+        return max(v if np.isfinite(v) else np.inf for v in finals.values())
+
+    def ends(finals):
+        return f"Lion at {finals['Lion']:.1e}, Muon at {finals['Muon']:.1e}"
+
+    finals = run(rates)
     shown = f"Lion ends at {finals['Lion']:.1e}, Muon at {finals['Muon']:.1e} after {n_steps} steps"
-    if not all(np.isfinite(v) and v < target for v in finals.values()):
-        last = rates[-1] / max(rates) if max(rates) > 0 else 0.0
-        why = (f"your last rate is {last:.2g} times your largest: let it fall closer to 0 by the end"
-               if last > 0.05 else "start from a larger rate (the steps are fixed-size: too small a rate never "
-                                   "reaches the minimum) and decay it to about 0 over the whole run")
+    if not worst(finals) < target:
+        last = rates[-1] / max(rates)
+        if last > 0.05:
+            why = f"your last rate is {last:.2g} times your largest: let it fall closer to 0 by the end"
+        else:
+            # which way to go is measured, not guessed: the same schedule 3 times larger and 3 times smaller
+            larger, smaller = run([3.0 * r for r in rates]), run([r / 3.0 for r in rates])
+            if worst(larger) < min(worst(finals), worst(smaller)):
+                why = (f"start from a larger rate: the steps have a fixed size, so with small rates the runs never "
+                       f"reach the minimum (every rate 3 times larger: {ends(larger)})")
+            elif worst(smaller) < worst(finals):
+                why = (f"start from a smaller rate: while the rate is large the fixed-size steps hop far around the "
+                       f"minimum, and too few steps are left at small rates to settle (every rate divided by 3: "
+                       f"{ends(smaller)})")
+            else:
+                why = (f"scaling your rates does not help (3 times larger: {ends(larger)}; 3 times smaller: "
+                       f"{ends(smaller)}): change the shape, keep the rate up for most of the run and let it reach "
+                       f"about 0 only at the end, as a cosine or linear decay over all total_steps steps does")
         raise CheckFailed(f"{name}: {shown}, not both below the target {target:.0e}; {why}")
     print(f"{name}: {shown}, both below {target:.0e}: check passed")

@@ -85,7 +85,7 @@ def two_layer_backward(X, y, W1, b1, W2, b2):
 NS = (3.4445, -4.7750, 2.0315)
 
 
-def newton_schulz(G, steps=5, coefficients=NS, normalise="fro", left=True, back=True):
+def newton_schulz(G, steps=5, coefficients=NS, normalise="fro", left=True, back=True, entries=False):
     """The quintic iteration; the keywords make the known wrong variants."""
     a, b, c = coefficients
     X = np.array(G, dtype=float)
@@ -97,6 +97,9 @@ def newton_schulz(G, steps=5, coefficients=NS, normalise="fro", left=True, back=
     elif normalise == "spectral":
         X = X / np.linalg.norm(X, 2)
     for _ in range(steps):
+        if entries:  # the scalar polynomial on each entry
+            X = a * X + b * X**3 + c * X**5
+            continue
         A = X @ X.T if left else X.T @ X
         X = a * X + (b * A + c * A @ A) @ X
     return X.T if tall and back else X
@@ -108,7 +111,7 @@ def lion_step(x, dx, m, learning_rate, beta1, beta2, weight_decay):
 
 
 def radam_step(x, dx, m, v, t, learning_rate, beta1, beta2, eps, threshold=5.0, rectify=True, eps_on_hat=False,
-               bias_corrected=True, adam=False, return_corrected=False):
+               bias_corrected=True, adam=False, return_corrected=False, correct_v=True, move_early=True):
     """RAdam as torch writes it; the keywords make the known wrong variants."""
     m = beta1 * m + (1 - beta1) * dx
     v = beta2 * v + (1 - beta2) * dx**2
@@ -122,17 +125,20 @@ def radam_step(x, dx, m, v, t, learning_rate, beta1, beta2, eps, threshold=5.0, 
         if eps_on_hat:
             x = x - learning_rate * r * m_hat / (np.sqrt(v_hat) + eps)
         else:
-            x = x - learning_rate * r * m_hat * np.sqrt(1 - beta2**t) / (np.sqrt(v) + eps)
-    else:
+            x = x - learning_rate * r * m_hat * (np.sqrt(1 - beta2**t) if correct_v else 1.0) / (np.sqrt(v) + eps)
+    elif move_early:
         x = x - learning_rate * (m_hat if bias_corrected else m)
     return (x, m_hat, v_hat) if return_corrected else (x, m, v)
 
 
-def muon_step(x, dx, m, learning_rate, mu, nesterov, scale=True, flip_nesterov=False, gradient=False, average=True):
+def muon_step(x, dx, m, learning_rate, mu, nesterov, scale=True, flip_nesterov=False, gradient=False, average=True,
+              sum_look_ahead=False, old_m=False):
     """Muon (no weight decay) on a matrix x; the keywords make the known wrong variants."""
+    m_old = m
     m = mu * m + (1 - mu) * dx if average else mu * m + dx
     look_ahead = nesterov != flip_nesterov
-    u = dx if gradient else ((1 - mu) * dx + mu * m if look_ahead else m)
+    blend = (dx if sum_look_ahead else (1 - mu) * dx) + mu * (m_old if old_m else m)
+    u = dx if gradient else (blend if look_ahead else m)
     rows, cols = x.shape
     return x - learning_rate * (np.sqrt(max(1, rows / cols)) if scale else 1.0) * newton_schulz(u), m
 
@@ -773,6 +779,7 @@ def _variant(fn, **kwargs):
     (dict(coefficients=(3.4445, 2.0315, -4.7750)), r"case 1 .*the two are swapped"),
     (dict(left=False), r"case 2 \(a random 4x4 matrix.*Y Y\^T \(rows x rows\) multiplies Y from the left"),
     (dict(back=False), r"case 4 .*has shape \(3, 6\), expected shape \(6, 3\); you transposed the tall matrix"),
+    (dict(entries=True), r"case 2 .*that is the polynomial applied to each entry \(Y\*\*3, Y\*\*5 act entry by entry\)"),
 ])
 def test_newton_schulz_slips_are_named(kwargs, message):
     with pytest.raises(CheckFailed, match=message):
@@ -836,6 +843,11 @@ def _lion_no_sign(x, dx, m, learning_rate, beta1, beta2, weight_decay):
     return x - learning_rate * (blend + weight_decay * x), beta2 * m + (1 - beta2) * dx
 
 
+def _lion_decay_after(x, dx, m, learning_rate, beta1, beta2, weight_decay):
+    x_mid, m_new = lion_step(x, dx, m, learning_rate, beta1, beta2, 0.0)
+    return x_mid - learning_rate * weight_decay * x_mid, m_new
+
+
 @pytest.mark.parametrize("wrong, message", [
     (_lion_m_first, r"the returned x is wrong.*compute the direction from the m of the previous step, before you "
                     r"update m"),
@@ -850,6 +862,7 @@ def _lion_no_sign(x, dx, m, learning_rate, beta1, beta2, weight_decay):
     (_lion_coupled, r"weight_decay=0.5.*the weight decay is decoupled: do not add weight_decay \* x to the gradient"),
     (_lion_unscaled, r"weight_decay=0.5.*multiply the weight decay term by learning_rate too"),
     (_lion_no_sign, r"step 1 of 8 .*Lion steps by the sign of the blend"),
+    (_lion_decay_after, r"weight_decay=0.5.*decay the x from before this step"),
 ])
 def test_lion_slips_are_named(wrong, message):
     with pytest.raises(CheckFailed, match=message):
@@ -863,6 +876,9 @@ def test_lion_slips_are_named(wrong, message):
     (dict(eps_on_hat=True), r"step 6 of 9 .*eps=0.1.*eps goes on the uncorrected root"),
     (dict(bias_corrected=False), r"step 1 of 9 .*the un-adapted step uses the bias-corrected m_hat"),
     (dict(return_corrected=True), r"step 1 of 9 .*the returned m is wrong.*return the uncorrected moments"),
+    (dict(move_early=False), r"step 1 of 9 .*while rho_t <= 5 RAdam still steps, it only does not adapt"),
+    (dict(correct_v=False), r"step 6 of 9 .*keeps Adam's bias correction of the second moment: multiply by "
+                            r"sqrt\(1 - beta2\*\*t\)"),
 ])
 def test_radam_slips_are_named(kwargs, message):
     with pytest.raises(CheckFailed, match=message):
@@ -871,7 +887,11 @@ def test_radam_slips_are_named(kwargs, message):
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(scale=False), r"step 1 of 6 .*scale the step by sqrt\(max\(1, rows / cols\)\)"),
-    (dict(flip_nesterov=True), r"step 2 of 6 .*nesterov=True.*orthogonalise \(1 - mu\) \* dx \+ mu \* m"),
+    (dict(flip_nesterov=True), r"step 2 of 6 .*nesterov=True.*orthogonalise the look-ahead \(1 - mu\) \* dx \+ mu "
+                               r"\* m, built from the m you have just updated"),
+    (dict(old_m=True), r"step 2 of 6 .*nesterov=True.*built from the m you have just updated"),
+    (dict(sum_look_ahead=True), r"step 2 of 6 .*the look-ahead is an average too, \(1 - mu\) \* dx \+ mu \* m, not "
+                                r"dx \+ mu \* m"),
     (dict(gradient=True), r"orthogonalise the momentum \(or its Nesterov look-ahead\), not this step's gradient"),
     (dict(average=False), r"step 1 of 6 .*the returned m is wrong.*keep m as an average"),
 ])
@@ -886,7 +906,7 @@ def test_muon_step_of_a_vector_start_is_refused_by_shape():
         checks.check_muon_step(lambda x, dx, m, learning_rate, mu, nesterov: (x.ravel(), m))
 
 
-def test_sign_schedule_passes_a_decay_and_explains_a_constant_or_a_slow_one(capsys):
+def test_sign_schedule_passes_a_decay_and_explains_a_constant_a_slow_or_a_badly_scaled_one(capsys):
     checks.check_sign_schedule(lambda total_steps: gd.schedules.cosine_decay(0.1, total_steps))
     assert re.fullmatch(r"sign_schedule: Lion ends at \S+, Muon at \S+ after 200 steps, both below 1e-04: "
                         r"check passed", capsys.readouterr().out.strip())
@@ -898,8 +918,17 @@ def test_sign_schedule_passes_a_decay_and_explains_a_constant_or_a_slow_one(caps
                                           r"largest: let it fall closer to 0"):
         checks.check_sign_schedule(lambda total_steps: gd.schedules.cosine_decay(0.1, total_steps, 0.05))
     # decays to 0 from too small a rate: never gets there
-    with pytest.raises(CheckFailed, match=r"Lion ends at .*not both below the target.*start from a larger rate"):
+    with pytest.raises(CheckFailed, match=r"Lion ends at .*not both below the target.*start from a larger rate: "
+                                          r"the steps have a fixed size.*\(every rate 3 times larger: Lion at "):
         checks.check_sign_schedule(lambda total_steps: gd.schedules.cosine_decay(1e-3, total_steps))
+    # decays to 0 from too large a rate: hops too far for too long (the old hint said 'start from a larger rate')
+    with pytest.raises(CheckFailed, match=r"not both below the target.*start from a smaller rate: while the rate is "
+                                          r"large.*\(every rate divided by 3: Lion at \S+, Muon at \S+\)"):
+        checks.check_sign_schedule(lambda total_steps: gd.schedules.cosine_decay(3.0, total_steps))
+    # 1/(k+1) from 1: ends near 0, but neither scale helps: the shape is wrong (it is small for most of the run)
+    with pytest.raises(CheckFailed, match=r"scaling your rates does not help \(3 times larger: Lion at .*; 3 times "
+                                          r"smaller: Lion at .*\): change the shape"):
+        checks.check_sign_schedule(lambda total_steps: (lambda k: 1.0 / (k + 1)))
 
 
 def test_sign_schedule_names_what_came_back():
