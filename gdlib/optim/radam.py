@@ -57,17 +57,23 @@ class RAdam(Adam):
         \rho^{\mathrm{SMA}}_{\infty} = \frac{2}{1-\beta_2} - 1, \qquad
         \rho^{\mathrm{SMA}}_t = \rho^{\mathrm{SMA}}_{\infty} - \frac{2 t \beta_2^t}{1 - \beta_2^t},
 
-    (:math:`\rho^{\mathrm{SMA}}_1 = 1`, rising to :math:`\rho^{\mathrm{SMA}}_{\infty}`; 1999 for :math:`\beta_2 = 0.999`), and
-    the variance of :math:`1/\sqrt{\hat c_t}` is finite only for :math:`\rho^{\mathrm{SMA}}_t > 4`. The
-    rectification term
+    (:math:`\rho^{\mathrm{SMA}}_1 = 1`, rising to :math:`\rho^{\mathrm{SMA}}_{\infty}`; 1999 for :math:`\beta_2 = 0.999`).
+    For Gaussian gradients :math:`1/\hat c_t` is then a scaled inverse :math:`\chi^2` with
+    :math:`\rho^{\mathrm{SMA}}_t` degrees of freedom, and the rate :math:`1/\sqrt{\hat c_t}` has a finite
+    variance for :math:`\rho^{\mathrm{SMA}}_t > 2`; the paper uses its first-order approximation
+    :math:`\operatorname{Var}(1/\sqrt{\hat c_t}) \approx \rho^{\mathrm{SMA}}_t / (2(\rho^{\mathrm{SMA}}_t - 2)(\rho^{\mathrm{SMA}}_t - 4)\sigma^2)`,
+    finite only for :math:`\rho^{\mathrm{SMA}}_t > 4`. The rectification term
 
     .. math::
 
         r_t = \sqrt{\frac{(\rho^{\mathrm{SMA}}_t - 4)(\rho^{\mathrm{SMA}}_t - 2)\,\rho^{\mathrm{SMA}}_{\infty}}
                          {(\rho^{\mathrm{SMA}}_{\infty} - 4)(\rho^{\mathrm{SMA}}_{\infty} - 2)\,\rho^{\mathrm{SMA}}_t}}
 
-    scales the adaptive step so its variance equals the variance at :math:`t \to \infty`
-    (:math:`r_t \to 1`). While :math:`\rho^{\mathrm{SMA}}_t \le 5` the step is not adapted at all,
+    is the square root of that approximation at :math:`t \to \infty` over its value at :math:`t`: it scales
+    the adaptive step so its (approximated) variance equals the variance at :math:`t \to \infty`
+    (:math:`r_t \to 1`). Near :math:`\rho^{\mathrm{SMA}}_t = 4` the approximation exceeds the exact variance
+    (about 2.2 times at :math:`t = 6`), so the first rectified steps are smaller than variance matching needs.
+    While :math:`\rho^{\mathrm{SMA}}_t \le 5` the step is not adapted at all,
     :math:`x_t = x_{t-1} - \eta_{t-1} \hat m_t` (momentum SGD with a bias-corrected buffer); for
     :math:`\beta_2 = 0.999` that is the first 5 steps. Warm-up is the alternative
     (:func:`gdlib.schedules.warmup`): RAdam builds an automatic one into the rate.
