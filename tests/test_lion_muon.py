@@ -222,3 +222,31 @@ def test_newton_schulz_of_zero_is_zero_and_bad_inputs_are_refused_by_name():
         gd.newton_schulz(np.ones((2, 2)), steps=0)
     with pytest.raises(ValueError, match="Invalid eps: "):
         gd.newton_schulz(np.ones((2, 2)), eps=-1.0)
+
+
+def test_newton_schulz_band_holds_from_0_16_percent_of_the_norm_only():
+    # the docstring: after five steps, singular values that started at >= 1.6e-3 ||G||_F lie in
+    # [0.68, 1.21] (>= 1e-2 ||G||_F: [0.68, 1.14]); from 1e-3 ||G||_F one reaches only 0.47
+    def five_steps(ratio):
+        G = np.diag([1.0, ratio])               # ||G||_F = sqrt(1 + ratio^2), about 1
+        return np.linalg.svd(gd.newton_schulz(G), compute_uv=False).min()
+    ratios = np.logspace(np.log10(1.6e-3), 0, 400)
+    lows = np.array([np.linalg.svd(gd.newton_schulz(np.diag([1.0, r])), compute_uv=False) for r in ratios])
+    assert lows.min() >= 0.68 and lows.max() <= 1.21, (lows.min(), lows.max())
+    wide = lows[ratios >= 1e-2]
+    assert wide.min() >= 0.68 and wide.max() <= 1.14, (wide.min(), wide.max())
+    assert five_steps(1e-3) == pytest.approx(0.4705, abs=1e-3)
+    assert five_steps(1.4e-3) < 0.68                 # the condition is needed: just below, out of the band
+    assert five_steps(0.0) == 0.0                    # a zero singular value stays 0
+
+
+def test_muon_lr_factor_reads_the_shape_as_given():
+    # the docstring's layout note: the same layer stored (in, out) or (out, in) gets steps
+    # sqrt(fan_in / fan_out) apart; for a square matrix the layout does not matter
+    rng = np.random.default_rng(0)
+    for fan_in, fan_out in [(64, 10), (10, 64), (16, 16)]:
+        G = rng.normal(size=(fan_in, fan_out))                      # gdlib's layout (in, out)
+        W_gdlib, W_torch = np.zeros((fan_in, fan_out)), np.zeros((fan_out, fan_in))
+        gd.Muon(learning_rate=0.1, mu=0.0, nesterov=False).step(W_gdlib, G)
+        gd.Muon(learning_rate=0.1, mu=0.0, nesterov=False).step(W_torch, G.T.copy())
+        np.testing.assert_allclose(W_gdlib, np.sqrt(fan_in / fan_out) * W_torch.T, rtol=1e-10, atol=1e-15)
