@@ -106,6 +106,15 @@ class RAdam(Adam):
     >>> opt.step(x, np.array([5.0, -0.5]))
     >>> x                                              # step 1: x -= learning_rate * m_hat = learning_rate * g
     array([0.5 , 1.05])
+
+    The approximation behind :math:`r_t` against the model's exact variance of :math:`1/\sqrt{\hat c_t}`
+    (:math:`\sigma = 1`) at :math:`t = 6`:
+
+    >>> from math import exp, lgamma
+    >>> rho = opt.rho(6)
+    >>> exact = rho / (rho - 2) - rho / 2 * exp(2 * (lgamma((rho - 1) / 2) - lgamma(rho / 2)))
+    >>> round(rho / (2 * (rho - 2) * (rho - 4)) / exact, 2)
+    2.15
     """
 
     def rho(self, t: int) -> float:
