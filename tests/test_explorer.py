@@ -56,6 +56,11 @@ def test_grid_product_over_the_limit_is_refused_with_the_sizes():
     (dict(schedule="exponential_decay", sliders={"learning_rate": [0.1]}), r"needs 'k'"),
     (dict(starts=[[0.0, 0.0], [0.0, 0.0]]), r"distinct"),
     (dict(starts=[[0.0, 0.0, 1.0]]), r"two finite numbers"),
+    (dict(optimizer="lbfgs", sliders={"line_search": ["strong_wolfe", 1.0]}), r"all numbers or all choices"),
+    (dict(optimizer="lbfgs", sliders={"line_search": ["strong_wolfe", "armijo"]}),
+     r"for 'lbfgs'.*Invalid line_search: 'armijo'"),
+    (dict(optimizer="lbfgs", sliders={"history_size": [0, 5]}), r"Invalid sliders\['history_size'\]: value 0"),
+    (dict(optimizer="newton", sliders={"damping": [-1.0, 1.0]}), r"Invalid sliders\['damping'\]: value -1.0"),
 ])
 def test_invalid_arguments_raise_value_error_naming_them(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -306,18 +311,31 @@ SLIDER_RANGES = {
     "beta2": [0.9, 0.99, 0.999], "eps": [1e-8, 1e-4, 1e-2], "weight_decay": [0.0, 0.1, 1.0],
     "momentum_decay": [0.0, 4e-3, 0.1], "eta_minus": [0.1, 0.5, 0.9], "eta_plus": [1.05, 1.2, 2.0],
     "step_min": [1e-6, 1e-3, 1e-1], "step_max": [0.1, 1.0, 50.0],
+    # Newton and L-BFGS (the explorer's two extra names): damping from none to a gradient-descent-like step,
+    # L-BFGS's memory as integers, and its line search as a choice (a non-numeric slider)
+    "damping": [0.0, 1.0, 100.0], "history_size": [1, 3, 10], "line_search": ["strong_wolfe", None],
 }
-LEARNING_RATES = {"adadelta": [0.3, 1.0, 3.0], "lion": [1e-3, 1e-2, 0.1], "rprop": [1e-3, 1e-2, 0.1]}
+LEARNING_RATES = {"adadelta": [0.3, 1.0, 3.0], "lion": [1e-3, 1e-2, 0.1], "rprop": [1e-3, 1e-2, 0.1],
+                  "newton": [0.1, 0.5, 1.0], "lbfgs": [0.1, 0.5, 1.0]}
 
 
-@pytest.mark.parametrize("name", list(gd.OPTIMIZERS))
+def test_the_explorer_offers_the_package_optimizers_plus_newton_and_lbfgs():
+    from gdlib.explorer import EXPLORER_OPTIMIZERS, OPTIMIZERS
+
+    assert OPTIMIZERS is gd.OPTIMIZERS and "newton" not in gd.OPTIMIZERS and "lbfgs" not in gd.OPTIMIZERS
+    assert EXPLORER_OPTIMIZERS == {**gd.OPTIMIZERS, "newton": gd.Newton, "lbfgs": gd.LBFGS}
+    assert all(getattr(cls, "needs_objective", False) == (name in ("newton", "lbfgs"))
+               for name, cls in EXPLORER_OPTIMIZERS.items())
+
+
+@pytest.mark.parametrize("name", list(gd.OPTIMIZERS) + ["newton", "lbfgs"])
 def test_every_hyperparameter_of_every_optimizer_is_a_slider_that_changes_the_run(name):
     import inspect
 
-    from gdlib.explorer import OPTIMIZERS
+    from gdlib.explorer import EXPLORER_OPTIMIZERS
 
-    assert OPTIMIZERS is gd.OPTIMIZERS  # the explorer offers exactly the package's optimizers
-    hyper = [p for p in inspect.signature(gd.OPTIMIZERS[name]).parameters if p != "learning_rate"]
+    cls = EXPLORER_OPTIMIZERS[name]
+    hyper = [p for p in inspect.signature(cls).parameters if p != "learning_rate"]
     assert set(hyper) <= set(SLIDER_RANGES), f"{name}: add a slider range for {set(hyper) - set(SLIDER_RANGES)}"
     lrs = LEARNING_RATES.get(name, [1e-3, 1e-2, 0.1])
     for hp in hyper:
@@ -340,10 +358,43 @@ def test_every_hyperparameter_of_every_optimizer_is_a_slider_that_changes_the_ru
     ex.select(**{hp: v[-1] for hp, v in sliders.items()})
     f = gd.Rosenbrock()
     kwargs = {hp: v[-1] for hp, v in sliders.items()}
-    ref = gd.minimize(f, f.x0, gd.get_optimizer(name, **kwargs), max_steps=40)
+    ref = gd.minimize(f, f.x0, cls(**kwargs), max_steps=40)
     n = ref.n_steps if ref.status == "diverged" else len(ref.x)
     assert ex.grid.run((0, 0) + last + (0,)).status == ref.status
     np.testing.assert_array_equal(ex.run.x, ref.x[:n])
+    np.testing.assert_array_equal(ex.run.values, ref.values[:n])
+
+
+@pytest.mark.parametrize("name, cls, sliders", [
+    ("newton", gd.Newton, {"learning_rate": [0.5, 1.0], "damping": [0.0, 1.0, 10.0]}),
+    ("lbfgs", gd.LBFGS, {"learning_rate": [0.5, 1.0], "history_size": [1, 5],
+                         "line_search": ["strong_wolfe", None]}),
+])
+def test_newton_and_lbfgs_runs_equal_minimize_and_their_status_says_steps_and_gap(name, cls, sliders):
+    f = gd.Rosenbrock()
+    ex = explore("rosenbrock", name, sliders=sliders, steps=100)
+    data = _data(ex.to_html())
+    assert data["uses"] == {name: list(sliders)}
+    for flat in range(ex.grid.n_frames):
+        setting = ex.grid.setting(flat)
+        _, _, values, start = ex.grid.describe(setting)
+        ref = gd.minimize(f, start, cls(**values), max_steps=100)
+        run = ex.grid.run(setting)
+        assert run.status == ref.status != "diverged"
+        np.testing.assert_array_equal(run.x, ref.x)
+        np.testing.assert_array_equal(run.values, ref.values)
+        # the status line (static page and live view): the setting, the steps and f - f*, from this run
+        words = ("converged after" if ref.status == "converged" else "") + f" {ref.n_steps} steps"
+        summary = ex.grid.summary(setting)
+        named = [f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in values.items()]
+        assert summary.startswith(", ".join(["rosenbrock", name] + named) + ": ")
+        assert words in summary and "f \u2212 f* = " in summary
+        gap = float(summary.rsplit(" = ", 1)[1].replace("\u2212", "-"))
+        assert np.isclose(gap, ref.values[-1] - f.f_min, rtol=5e-3, atol=0)
+        assert data["runs"][data["index"][flat]]["m"] == ex.grid.result_text(setting)
+    view = ex.select(**{k: v[-1] for k, v in sliders.items()}).live
+    assert set(sliders) == set(view.controls) and not any(c.disabled for c in view.controls.values())
+    assert ex.grid.summary(ex.setting) in re.sub(r"<[^>]+>", "", view.status.value)
 
 
 def test_a_dropdown_of_every_optimizer_flags_the_sliders_each_ignores():

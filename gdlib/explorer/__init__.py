@@ -16,9 +16,9 @@ from __future__ import annotations
 import math
 import numbers
 
-from .frames import MAX_FRAMES, MAX_STEPS, OPTIMIZERS, Grid, Run
+from .frames import EXPLORER_OPTIMIZERS, MAX_FRAMES, MAX_STEPS, OPTIMIZERS, Grid, Run
 
-__all__ = ["explore", "Explorer", "Grid", "Run", "OPTIMIZERS", "MAX_FRAMES", "MAX_STEPS"]
+__all__ = ["explore", "Explorer", "Grid", "Run", "OPTIMIZERS", "EXPLORER_OPTIMIZERS", "MAX_FRAMES", "MAX_STEPS"]
 
 
 def _same(grid_value, value):
@@ -202,16 +202,22 @@ def explore(function="rosenbrock", optimizer="momentum", sliders=None, fixed=Non
         A :mod:`gdlib.functions` name or a 2-D ``TestFunction``; a list of them
         makes a dropdown.
     optimizer : str or list of str, default "momentum"
-        A name of ``gd.OPTIMIZERS`` (``sgd``, ``momentum``, ``nesterov``,
-        ``adagrad``, ``rmsprop``, ``adam``, ``adamw``, ``amsgrad``, ``adadelta``,
-        ``adamax``, ``nadam``, ``radam``, ``rprop``, ``lion``); a list makes a
-        dropdown. ``Muon`` is not offered: it updates matrices, not 2-D points.
+        A name of ``EXPLORER_OPTIMIZERS``: those of ``gd.OPTIMIZERS`` (``sgd``,
+        ``momentum``, ``nesterov``, ``adagrad``, ``rmsprop``, ``adam``, ``adamw``,
+        ``amsgrad``, ``adadelta``, ``adamax``, ``nadam``, ``radam``, ``rprop``,
+        ``lion``) and ``newton`` (:class:`~gdlib.optim.Newton`) and ``lbfgs``
+        (:class:`~gdlib.optim.LBFGS`), which need the objective and so are not in
+        ``gd.OPTIMIZERS``; the explorer's runs are :func:`gdlib.runner.minimize`
+        runs, which give it to them. A list makes a dropdown. ``Muon`` is not
+        offered: it updates matrices, not 2-D points.
     sliders : dict of str to list, optional
         Hyperparameter name -> its grid of values, e.g.
         ``{"learning_rate": [1e-3, 1e-2], "mu": [0.5, 0.9]}``: one slider each,
         moving over exactly these values. Names are the optimizer's (or the
         schedule's) parameter names, e.g. Rprop's ``eta_minus``/``eta_plus``,
-        Lion's ``beta1``/``beta2``, Adadelta's ``decay_rate``. A slider that only some optimizers of the
+        Lion's ``beta1``/``beta2``, Adadelta's ``decay_rate``, Newton's ``damping``,
+        L-BFGS's ``history_size`` (integers). Values are numbers, or all choices
+        (str or None), e.g. ``{"line_search": ["strong_wolfe", None]}``. A slider that only some optimizers of the
         dropdown take (``mu`` with ``["sgd", "momentum"]``) is allowed: it is
         ignored for the others, and shown as "not used".
     fixed : dict, optional
@@ -240,7 +246,8 @@ def explore(function="rosenbrock", optimizer="momentum", sliders=None, fixed=Non
     Raises
     ------
     ValueError
-        For an unknown function, optimizer or schedule name; a slider or fixed
+        For an unknown function, optimizer or schedule name; a slider mixing
+        numbers and choices; a slider or fixed
         name that no optimizer of the dropdown (nor the schedule) takes; a
         hyperparameter value the optimizer refuses; a missing required
         hyperparameter; or more than ``MAX_FRAMES`` (300) settings (the product
@@ -267,6 +274,17 @@ def explore(function="rosenbrock", optimizer="momentum", sliders=None, fixed=Non
     Traceback (most recent call last):
     ...
     ValueError: Invalid sliders: 'mu' is not a hyperparameter of optimizer 'sgd' (they take ['learning_rate'])
+
+    Newton's damping (a number) and L-BFGS's line search (a choice) are sliders too:
+
+    >>> ex = explore("rosenbrock", ["newton", "lbfgs"], sliders={"damping": [0.0, 10.0],
+    ...              "line_search": ["strong_wolfe", None]}, fixed={"learning_rate": 1.0}, steps=100)
+    >>> [ex.grid.setting_text(s) for s in [(0, 0, 1, 0, 0), (0, 1, 0, 1, 0)]]   # each names what it uses
+    ['rosenbrock, newton, damping 10', 'rosenbrock, lbfgs, line_search None']
+    >>> [ex.select(optimizer="newton", damping=z).run.message for z in (0.0, 10.0)]
+    ['converged after 6 steps', '100 steps']
+    >>> [ex.select(optimizer="lbfgs", line_search=c).run.message for c in ("strong_wolfe", None)]
+    ['converged after 37 steps', 'converged after 90 steps']
     """
     return Explorer(function=function, optimizer=optimizer, sliders=sliders, fixed=fixed, starts=starts,
                     schedule=schedule, steps=steps)

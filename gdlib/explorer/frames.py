@@ -18,10 +18,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..optim import OPTIMIZERS  # lowercase name -> class: the one list of the course's optimizers
+from ..optim import LBFGS, OPTIMIZERS, Newton  # OPTIMIZERS: lowercase name -> class, the course's optimizers
 
-__all__ = ["Grid", "Run", "OPTIMIZERS", "MAX_FRAMES", "MAX_STEPS", "loss_axis", "loss_coordinate", "loss_ticks",
-           "result_text", "function_text", "point_text", "path_text", "loss_text"]
+__all__ = ["Grid", "Run", "OPTIMIZERS", "EXPLORER_OPTIMIZERS", "MAX_FRAMES", "MAX_STEPS", "loss_axis",
+           "loss_coordinate", "loss_ticks", "result_text", "function_text", "point_text", "path_text", "loss_text"]
+
+#: The names the explorer's ``optimizer`` argument accepts: every name of ``OPTIMIZERS`` plus ``"newton"``
+#: (:class:`~gdlib.optim.Newton`) and ``"lbfgs"`` (:class:`~gdlib.optim.LBFGS`). These two are kept out of
+#: ``OPTIMIZERS`` on purpose: they need the objective (Newton its Hessian, L-BFGS ``f`` and its gradient along
+#: a line search), which :func:`gdlib.nn.train`'s minibatch loop cannot give, and the races by name run
+#: ``OPTIMIZERS``. The explorer runs every setting with :func:`gdlib.runner.minimize`, which hands the
+#: objective to optimizers with ``needs_objective``, so it can offer them.
+EXPLORER_OPTIMIZERS = {**OPTIMIZERS, "newton": Newton, "lbfgs": LBFGS}
 
 #: Largest number of settings (product of all dropdown and slider sizes).
 MAX_FRAMES = 300
@@ -74,16 +82,23 @@ def _parameters(func):
 
 
 def optimizer_class(name):
-    """The :mod:`gdlib.optim` class behind an explorer optimizer name."""
-    return OPTIMIZERS[name]
+    """The :mod:`gdlib.optim` class behind an explorer optimizer name (a key of ``EXPLORER_OPTIMIZERS``)."""
+    return EXPLORER_OPTIMIZERS[name]
 
 
 def _is_real(v):
     return isinstance(v, (numbers.Real, np.bool_)) and not isinstance(v, np.ndarray)
 
 
+def _is_choice(v):
+    """A non-numeric slider value: a str or ``None`` (e.g. L-BFGS's ``line_search``: ``"strong_wolfe"``, None)."""
+    return v is None or isinstance(v, str)
+
+
 def _format_value(v):
-    """Short label of a hyperparameter value: ``0.001``, ``3e-05``, ``0.9``, ``True``."""
+    """Short label of a hyperparameter value: ``0.001``, ``3e-05``, ``0.9``, ``True``, ``strong_wolfe``, ``None``."""
+    if _is_choice(v):
+        return str(v)
     if isinstance(v, (bool, np.bool_)):
         return str(bool(v))
     if isinstance(v, numbers.Integral):
@@ -304,8 +319,8 @@ class Grid:
         for item in items:
             if not isinstance(item, str):
                 raise TypeError(f"Invalid optimizer: {item!r} (must be a name such as 'adam', or a list of names)")
-            if item not in OPTIMIZERS:
-                raise ValueError(f"Invalid optimizer: {item!r} (must be one of {list(OPTIMIZERS)})")
+            if item not in EXPLORER_OPTIMIZERS:
+                raise ValueError(f"Invalid optimizer: {item!r} (must be one of {list(EXPLORER_OPTIMIZERS)})")
         if len(set(items)) != len(items):
             raise ValueError(f"Invalid optimizer: {optimizer!r} (names must be distinct)")
         return items
@@ -353,8 +368,13 @@ class Grid:
             if not values:
                 raise ValueError(f"Invalid sliders[{name!r}]: {values!r} (must hold at least one value)")
             for v in values:
+                if _is_choice(v):
+                    continue
                 if not _is_real(v) or (not isinstance(v, (bool, np.bool_)) and not math.isfinite(float(v))):
-                    raise ValueError(f"Invalid sliders[{name!r}]: value {v!r} (must be a finite number)")
+                    raise ValueError(f"Invalid sliders[{name!r}]: value {v!r} (must be a finite number, a str or None)")
+            if any(_is_choice(v) for v in values) and not all(_is_choice(v) for v in values):
+                raise ValueError(f"Invalid sliders[{name!r}]: {values!r} (must be all numbers or all choices: "
+                                 "str or None)")
             labels = [_format_value(v) for v in values]
             if len(set(labels)) != len(labels):
                 raise ValueError(f"Invalid sliders[{name!r}]: {values!r} (values must be distinct)")
@@ -453,7 +473,10 @@ class Grid:
                 given = {**self._default_values(), **self.fixed}
                 given = {k: v for k, v in given.items() if self.uses(o, k)}
                 where = f" with schedule {self.schedule!r}" if self.schedule else ""
-                raise type(exc)(f"Invalid hyperparameters for {o!r}{where}: {given!r} ({exc})") from exc
+                what = " and ".join(w for w, d in (("sliders (at their middle values)", self.sliders),
+                                                   ("fixed", self.fixed)) if any(self.uses(o, k) for k in d))
+                raise type(exc)(f"Invalid hyperparameters for {o!r}{where}: {given!r} from {what or 'defaults'} "
+                                f"({exc})") from exc
             for name in self.sliders:
                 if not self.uses(o, name):
                     continue
