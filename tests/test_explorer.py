@@ -102,6 +102,31 @@ def test_runs_equal_minimize_with_the_same_optimizer(name, cls, extra):
         np.testing.assert_array_equal(run.values, ref.values[:n])
 
 
+def test_a_refused_newton_step_stops_the_run_there_and_says_why():
+    # x^2 - y^2 has Hessian diag(2, -2): damping 2 makes H + damping I singular everywhere, refused at step 0
+    ex = explore("saddle", "newton", sliders={"damping": [1.0, 2.0, 3.0]}, steps=50)
+    run = ex.select(damping=2.0).run
+    assert run.status == "stopped" and run.n_steps == 0 and len(run.x) == 1
+    assert run.message.startswith("stopped at step 0: Invalid damping: 2.0 leaves the Hessian singular")
+    assert ex.select(damping=3.0).run.status != "stopped"                  # the other settings run as before
+    assert "stopped at step 0: Invalid damping: 2.0" in ex.to_html()       # the static page says it too
+
+    class GoesFlat(gd.Quadratic):  # a Hessian that vanishes near the minimum: Newton's step 4 is refused
+        def hessian(self, x):
+            return super().hessian(x) if np.linalg.norm(x) > 0.3 else np.zeros((2, 2))
+
+    f = GoesFlat()
+    g = Grid(f, "newton", {"learning_rate": [0.5]}, steps=100)   # halves the distance to 0 each step
+    run = g.run((0, 0, 0, 0))
+    ref = gd.minimize(f, f.x0, gd.Newton(learning_rate=0.5), max_steps=4)
+    assert run.status == "stopped" and run.n_steps == 4 and run.message.startswith("stopped at step 4: ")
+    np.testing.assert_array_equal(run.x, ref.x)
+    np.testing.assert_array_equal(run.values, ref.values)
+    with pytest.raises(ValueError, match="singular"):
+        gd.minimize(f, f.x0, gd.Newton(learning_rate=0.5), max_steps=5)
+    assert g.result_text((0, 0, 0, 0)).endswith(f"f \u2212 f* = {gd.explorer.frames._number_text(ref.values[-1])}")
+
+
 def test_schedule_parameters_are_routed_to_the_schedule():
     g = Grid("quadratic", "momentum", {"learning_rate": [0.05, 0.1], "k": [0.01, 0.05]}, fixed={"mu": 0.5},
              schedule="exponential_decay", steps=60)

@@ -259,7 +259,10 @@ def explore(function="rosenbrock", optimizer="momentum", sliders=None, fixed=Non
     -----
     Every setting of the grid is one run of :func:`gdlib.runner.minimize` with a
     fresh optimizer of :mod:`gdlib.optim`; settings that differ only in a slider
-    the optimizer ignores share a run. Computing all runs (for the static page)
+    the optimizer ignores share a run. A run whose optimizer refuses a step with
+    a ``ValueError`` (Newton where the damped Hessian is singular) is shown up to
+    the last iterate it reached, with status ``"stopped"`` and the optimizer's
+    reason in its message. Computing all runs (for the static page)
     takes about 1 s for 216 runs of 150 steps.
 
     Examples

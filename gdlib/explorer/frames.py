@@ -39,7 +39,7 @@ MAX_STEPS = 1000
 
 @dataclass(frozen=True)
 class Run:
-    """One optimisation run, trimmed to its finite iterates.
+    r"""One optimisation run, trimmed to its finite iterates.
 
     Attributes
     ----------
@@ -49,11 +49,15 @@ class Run:
     values : numpy.ndarray
         :math:`f` at those iterates, shape ``(k + 1,)``.
     status : str
-        The runner's status: ``"converged"``, ``"max_steps"`` or ``"diverged"``.
+        The runner's status: ``"converged"``, ``"max_steps"`` or ``"diverged"``; or ``"stopped"``
+        when the optimizer refused a step with a ``ValueError`` (Newton where
+        :math:`\nabla^2 f + \zeta I` is singular): the run ends at the last iterate it reached.
     n_steps : int
-        Steps the runner took (for a diverged run: the step at which it diverged).
+        Steps the runner took (for a diverged run: the step at which it diverged; for a stopped
+        one: the steps taken before the refused one).
     message : str
-        One line for the reader, e.g. ``"diverged at step 37"``.
+        One line for the reader, e.g. ``"diverged at step 37"``, or ``"stopped at step 0: "``
+        followed by the optimizer's reason.
     """
 
     x: np.ndarray
@@ -556,15 +560,38 @@ class Grid:
         key = self.key(setting)
         run = self._cache.get(key)
         if run is None:
-            run = self._compute(f, start, self.optimizer(setting))
+            run = self._compute(f, start, lambda: self.optimizer(setting))
             self._cache[key] = run
         return run
 
-    def _compute(self, f, start, optimizer):
+    def _compute(self, f, start, make_optimizer):
         from ..runner import minimize
 
-        traj = minimize(f, np.array(start, dtype=np.float64), optimizer, max_steps=self.steps, record_state=False)
-        return self._trim(f, traj)
+        def attempt(max_steps):
+            return minimize(f, np.array(start, dtype=np.float64), make_optimizer(), max_steps=max_steps,
+                            record_state=False)
+
+        try:
+            return self._trim(f, attempt(self.steps))
+        except ValueError as exc:
+            # the optimizer refused a step (Newton: H + damping I singular at an iterate). Runs are
+            # deterministic, so a budget of m steps fails exactly when m exceeds the steps taken before
+            # the refusal: bisect for that count, then show the run up to there.
+            done, failed = 0, self.steps
+            try:
+                attempt(0)
+            except ValueError:
+                raise exc from None             # refused before any step: not a step's refusal
+            while failed - done > 1:
+                mid = (done + failed) // 2
+                try:
+                    attempt(mid)
+                    done = mid
+                except ValueError:
+                    failed = mid
+            run = self._trim(f, attempt(done))
+            return Run(x=run.x, values=run.values, status="stopped", n_steps=done,
+                       message=f"stopped at step {done}: {exc}")
 
     @staticmethod
     def _trim(f, traj):
