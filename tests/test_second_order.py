@@ -364,3 +364,17 @@ def test_lbfgs_learning_rates_record_the_first_trial_and_the_state_the_length_ta
     assert not np.all(taken == 1.0)
     np.testing.assert_allclose(run.x[1:], run.x[:-1] + taken[:, None] * run.state["direction"], rtol=1e-12, atol=1e-15)
     assert gd.Newton.needs_hessian is True and gd.LBFGS.needs_hessian is False
+
+
+def test_lbfgs_line_search_along_negative_curvature_extrapolates_instead_of_raising():
+    """On the saddle the line search meets a concave quadratic, whose interpolating cubic has no
+    finite minimiser (``g2 - g1 + 2 d2 = 0``): torch's 0-d tensors divide to inf and clip to the far
+    bound; gdlib did the division in Python floats and raised ZeroDivisionError (found by the
+    explorer on ``saddle``). Now the run extrapolates like torch and ``minimize`` reports it diverged."""
+    from gdlib.optim.lbfgs import _cubic_interpolate
+    # f(t) = -t^2 - t: slopes -1 at 0 and -5 at 2, values 0 and -6; the cubic is this concave parabola
+    assert _cubic_interpolate(0.0, 0.0, -1.0, 2.0, -6.0, -5.0, bounds=(2.02, 20.0)) == 20.0
+    f = gd.Saddle()
+    run = gd.minimize(f, f.x0, gd.LBFGS(), max_steps=50)
+    assert run.status == "diverged"
+    assert run.values[-1] < f(f.x0)

@@ -21,7 +21,16 @@ def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
     """Minimiser of the cubic through (x1, f1, g1), (x2, f2, g2), clipped to ``bounds``.
 
     Nocedal & Wright (3.59); the transcription of torch's ``_cubic_interpolate`` (from minFunc).
+    Computed in IEEE float64 as torch computes it in 0-d tensors: where the cubic has no finite
+    minimiser (along a concave quadratic, ``g2 - g1 + 2 d2 = 0``) the division gives ``inf`` and the
+    clip returns the far bound, as torch does, instead of raising ``ZeroDivisionError``.
     """
+    x1, f1, g1, x2, f2, g2 = (np.float64(v) for v in (x1, f1, g1, x2, f2, g2))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return float(_cubic_minimiser(x1, f1, g1, x2, f2, g2, bounds))
+
+
+def _cubic_minimiser(x1, f1, g1, x2, f2, g2, bounds):
     if bounds is not None:
         xmin_bound, xmax_bound = bounds
     else:
@@ -29,7 +38,7 @@ def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
     d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
     d2_square = d1 ** 2 - g1 * g2
     if d2_square >= 0:
-        d2 = math.sqrt(d2_square)
+        d2 = np.sqrt(d2_square)
         if x1 <= x2:
             min_pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
         else:
