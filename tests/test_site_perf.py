@@ -106,10 +106,52 @@ def test_animation_frames_move_to_a_file(packs, tmp_path):
     assert '"../_static/gd-frames/abc123.js"' in out and "IntersectionObserver" in out
 
 
+def test_animation_frames_wait_for_the_reader_or_an_idle_moment(packs, tmp_path):
+    """Not fetched at the load event: near the viewport, on focus or pointer, or FRAMES_IDLE_MS after load."""
+    out = gd_perf.externalize_animations(rewrite(HEAD + ANIMATION, packs), "../", tmp_path)
+    script = out[out.index("_anim_imgabc123\")"):]
+    assert 'addEventListener("load",idle)' in script and "setTimeout(load,0)" not in script
+    assert f"}},{gd_perf.FRAMES_IDLE_MS});" in script and gd_perf.FRAMES_IDLE_MS >= 3000
+    assert 'addEventListener("focusin",load)' in script and 'addEventListener("pointerdown",load)' in script
+
+
 def test_second_pass_changes_nothing(packs, tmp_path):
     once = gd_perf.externalize_animations(rewrite(HEAD + ANIMATION, packs), "../", tmp_path)
     twice = gd_perf.externalize_animations(rewrite(once, packs), "../", tmp_path)
     assert once == twice
+
+
+PYGMENTS_CSS = """html[data-theme="light"] .highlight { background: #fefefe; color: #080808 }
+html[data-theme="light"] .highlight .k { color: #6730C5 } /* Keyword */
+html[data-theme="light"] .highlight .n { color: #080808 } /* Name */
+html[data-theme="light"] .highlight .p { color: #080808 } /* Punctuation */
+html[data-theme="light"] .highlight .gs { font-weight: bold } /* Generic.Strong */
+html[data-theme="light"] .highlight .w { color: #080808; font-style: italic }
+html[data-theme="light"] .highlight .nn { color: #080808 }
+html[data-theme="dark"] .highlight { background: #2b2b2b; color: #F8F8F2 }
+html[data-theme="dark"] .highlight .k { color: #DCC6E0 } /* Keyword */
+html[data-theme="dark"] .highlight .n { color: #f8f8f2 } /* Name */
+html[data-theme="dark"] .highlight .p { color: #F8F8F2 } /* Punctuation */
+html[data-theme="dark"] .highlight .nn { color: #ABE338 }
+"""
+
+
+def test_only_token_classes_that_look_like_plain_code_are_plain():
+    # .k has a colour of its own, .gs a weight, .w a style, .nn another colour in the dark theme
+    assert gd_perf.plain_token_classes(PYGMENTS_CSS) == {"n", "p"}
+
+
+def test_code_spans_without_a_style_of_their_own_are_unwrapped():
+    code = ('<div class="highlight"><pre><span></span><span class="kn">import</span><span class="w"> </span>'
+            '<span class="nn">numpy</span>\n<span class="n">x</span><span class="p">[</span>'
+            '<span class="mi">0</span><span class="p">]</span></pre></div>'
+            '<p><span class="n">not code</span></p>')
+    out = gd_perf.coarsen_highlighting(code, {"n", "p", "w", "nn"})
+    assert out == ('<div class="highlight"><pre><span></span><span class="kn">import</span> numpy\n'
+                   'x[<span class="mi">0</span>]</pre></div><p><span class="n">not code</span></p>')
+    assert re.sub(r"<[^>]+>", "", out) == re.sub(r"<[^>]+>", "", code)  # the same text
+    assert gd_perf.coarsen_highlighting(out, {"n", "p", "w", "nn"}) == out
+    assert gd_perf.coarsen_highlighting(code, set()) == code
 
 
 def test_theme_css_loses_icon_font_rules():
@@ -214,6 +256,11 @@ def test_mathjax_in_node_renders_chtml_with_assistive_mathml(tmp_path):
     assert '<math xmlns="http://www.w3.org/1998/Math/MathML"' in mathml and "<mi>x</mi>" in mathml
     assert "<mi>η</mi>" in mathml and "∇" in mathml
     assert '<span class="eqno">(1)' in out and "data-latex" not in out
+    # a display equation holds its height and depth as MathJax measures them (gd-perf.css reserves it while
+    # the browser skips the equation's layout away from the viewport); inline math does not
+    heights = re.findall(r'<mjx-container[^>]*display="true"[^>]*style="[^"]*--gd-math-height: ([\d.]+)em;', out)
+    assert len(heights) == 1 and 2.0 < float(heights[0]) < 4.0  # a fraction over a fraction: about 2.9 em
+    assert out.count("--gd-math-height") == 1
     assert '<link rel="stylesheet" href="../_static/gd-math.css" />' in out
     assert '<link rel="stylesheet" href="_static/gd-math.css" />' in (site / "b.html").read_text(encoding="utf-8")
     assert "gd-math.css" not in (site / "plain.html").read_text(encoding="utf-8")

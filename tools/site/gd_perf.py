@@ -29,10 +29,16 @@ Lighthouse 12 (mobile defaults, the site served with gzip) before these changes:
 - matplotlib's animations (``to_jshtml``) carry all their frames as base64 PNGs in an inline
   script: 1.3-1.6 MB of a chapter's HTML that the browser must download and parse before the
   first paint. The frames script moves to its own file (``_static/gd-frames/<id>.js``) that a
-  few lines of inline script insert once the page has loaded (after the first paint), or earlier
-  when the animation comes within a screen of the viewport or one of its controls gets focus or
-  a pointer; a control used before the frames arrive is replayed once they have. A
-  ``<script src>`` (not ``fetch``), so it works from ``file://`` too.
+  few lines of inline script insert when the animation comes within a screen of the viewport or
+  one of its controls gets focus or a pointer, or else ``FRAMES_IDLE_MS`` after the load event
+  when the browser is idle (not at the load event: there its 0.8 MB competed with the first
+  screen's fonts, and on a busy machine Lighthouse counted it in the largest contentful paint);
+  a control used before the frames arrive is replayed once they have. A ``<script src>`` (not
+  ``fetch``), so it works from ``file://`` too.
+- Code cells: Pygments wraps every token in a ``<span>``; those whose class looks exactly like
+  the block's own text in both themes (names, punctuation, whitespace: ``plain_token_classes``
+  reads the served ``pygments.css``) are unwrapped, which changes nothing on screen and takes
+  1,900 of chapter 8's 14,200 elements away from style recalculation and layout.
 - The math is rendered at build time. Typesetting in the browser was what kept the math pages at
   Lighthouse performance 0.34-0.75 (MathJax's 283 kB script, then 0.3-0.8 s of main-thread work a
   chapter, four times that under Lighthouse's CPU throttling). After the build, one run of
@@ -45,6 +51,14 @@ Lighthouse 12 (mobile defaults, the site served with gzip) before these changes:
   ``_static/gd-math.css``. A page whose math is all rendered, and whose text holds no other TeX
   delimiter, no longer loads MathJax at all. An equation MathJax cannot parse is reported as a
   build warning and left as TeX; its page keeps loading MathJax, which shows it as before.
+- Display math away from the viewport is not styled nor laid out until the reader comes near it
+  (``content-visibility: auto`` in ``gd-perf.css``): on the long chapters its CHTML is a quarter of
+  the page's elements. Each display equation carries its height as MathJax measured it at build
+  time (``--gd-math-height``), which the browser reserves meanwhile, so the page does not jump as
+  equations appear (``tests/browser/test_performance.py`` checks the reserve against the real height).
+  Its assistive MathML stays in the accessibility tree, its text in find-in-page. (The same rule on
+  whole sections, tried before, made Lighthouse's colour-contrast audit fail on skipped text; the
+  visual part of the math is ``aria-hidden``, and its audit stays at 1.00.)
 
 The MathJax configuration below still serves such a page: MathJax 4 (``vendor.py``) typesets
 lazily (``ui/lazy``) and breaks a display equation that is wider than its column at its operators
@@ -129,7 +143,15 @@ if(!box||!("IntersectionObserver" in window)){load();return;}
 new IntersectionObserver(function(es,o){if(es.some(function(e){return e.isIntersecting;})){o.disconnect();load();}},
 {rootMargin:"100%% 0px"}).observe(box);
 box.addEventListener("focusin",load);box.addEventListener("pointerdown",load);
-if(document.readyState==="complete")setTimeout(load,0);else addEventListener("load",function(){setTimeout(load,0);});})();</script>"""
+function idle(){setTimeout(function(){(window.requestIdleCallback||setTimeout)(load,{timeout:2000});},%(idle_ms)d);}
+if(document.readyState==="complete")idle();else addEventListener("load",idle);})();</script>"""
+# the frames of an animation the reader has not come near are fetched this long after the load event (then
+# when the browser is idle): early enough to be there when the reader scrolls to it, late enough not to
+# compete with what the first screen needs. Fetched at the load event, a chapter's 0.8 MB of frames
+# finished before the first paint on a busy machine and Lighthouse's simulation then counted them in the
+# largest contentful paint (8.7 s instead of 3.3 s, performance 0.53 instead of 0.78; see
+# tests/browser/test_performance.py)
+FRAMES_IDLE_MS = 5000
 
 
 @lru_cache(maxsize=1)
@@ -218,6 +240,61 @@ def optimize_page(text: str, packs, *, is_search_page: bool, search_as_you_type:
     return IMG_TAG.sub(lazy, text)
 
 
+# --- code cells: fewer elements -------------------------------------------------------------------
+# a rule of Sphinx's pygments.css: `html[data-theme="light"] .highlight .n { color: #080808 } /* Name */`
+PYGMENTS_RULE = re.compile(r'(?:html\[data-theme="(?P<theme>\w+)"\]\s*)?\.highlight(?:\s+\.(?P<cls>[\w-]+))?\s*\{(?P<decl>[^}]*)\}')
+HIGHLIGHT_BLOCK = re.compile(r'(<div class="highlight"><pre>)(.*?)(</pre>)', re.S)
+TOKEN_SPAN = re.compile(r'<span class="(?P<cls>[\w-]+)">(?P<text>[^<]*)</span>')
+
+
+def _declarations(text: str) -> dict[str, str]:
+    out = {}
+    for part in text.split(";"):
+        if ":" in part:
+            key, value = part.split(":", 1)
+            out[key.strip().lower()] = value.strip().lower()
+    return out
+
+
+def plain_token_classes(css: str) -> set[str]:
+    """Pygments token classes that look exactly like the code block's own text, in every theme.
+
+    A class qualifies when, in each theme the stylesheet styles, its only declaration is the
+    ``color`` the ``.highlight`` block itself has there (Name, Punctuation, Whitespace in the
+    course's a11y-high-contrast styles). Such a ``<span>`` changes nothing on screen.
+    """
+    base: dict[str | None, dict[str, str]] = {}
+    classes: dict[str, dict[str | None, dict[str, str]]] = {}
+    for m in PYGMENTS_RULE.finditer(css):
+        decl = _declarations(m.group("decl"))
+        if m.group("cls") is None:
+            base.setdefault(m.group("theme"), {}).update(decl)
+        else:
+            classes.setdefault(m.group("cls"), {}).setdefault(m.group("theme"), {}).update(decl)
+    plain = set()
+    for cls, by_theme in classes.items():
+        if all(theme in base and set(decl) == {"color"} and decl["color"] == base[theme].get("color")
+               for theme, decl in by_theme.items()) and set(by_theme) >= {t for t in base if "color" in base[t]}:
+            plain.add(cls)
+    return plain
+
+
+def coarsen_highlighting(text: str, plain: set[str]) -> str:
+    """Unwrap the code cells' token ``<span>``s whose class is in ``plain`` (no change on screen).
+
+    On the long chapters these are 60 % of the code cells' spans (chapter 8: 1,891 of 3,136, a
+    seventh of the page's elements), each one an element the browser styles and lays out.
+    """
+    if not plain:
+        return text
+
+    def block(m: re.Match) -> str:
+        body = TOKEN_SPAN.sub(lambda s: s.group("text") if s.group("cls") in plain else s.group(0), m.group(2))
+        return m.group(1) + body + m.group(3)
+
+    return HIGHLIGHT_BLOCK.sub(block, text)
+
+
 def externalize_animations(text: str, page_dir_to_root: str, outdir: Path) -> str:
     """Move each to_jshtml frames script to _static/gd-frames/<id>.js, loaded when it is near."""
 
@@ -227,7 +304,7 @@ def externalize_animations(text: str, page_dir_to_root: str, outdir: Path) -> st
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(m.group("js"), encoding="utf-8")
         src = f"{page_dir_to_root}{FRAMES_DIR}/{name}"
-        return LAZY_SCRIPT_JS % {"img": m.group("img"), "id": m.group("id"), "src": src}
+        return LAZY_SCRIPT_JS % {"img": m.group("img"), "id": m.group("id"), "src": src, "idle_ms": FRAMES_IDLE_MS}
 
     return ANIMATION_SCRIPT.sub(move, text)
 
@@ -415,7 +492,9 @@ def optimize_css(text: str) -> str:
 def optimize_site(outdir: Path, *, search_as_you_type: bool = False) -> dict[str, int]:
     """Apply :func:`optimize_page` to every page and :func:`optimize_css` to the theme's CSS."""
     packs = _icons(str(_theme_fa_js()))
-    counts = {"pages": 0, "icons": 0, "unknown_icons": 0, "animations": 0}
+    counts = {"pages": 0, "icons": 0, "unknown_icons": 0, "animations": 0, "code_spans_unwrapped": 0}
+    pygments_css = outdir / "_static" / "pygments.css"
+    plain = plain_token_classes(pygments_css.read_text(encoding="utf-8")) if pygments_css.exists() else set()
     for page in sorted(outdir.rglob("*.html")):
         rel = page.relative_to(outdir).as_posix()
         if rel.startswith(("_static/", "_sources/", "_images/")):
@@ -424,6 +503,9 @@ def optimize_site(outdir: Path, *, search_as_you_type: bool = False) -> dict[str
         new = optimize_page(text, packs, is_search_page=(rel == "search.html"),
                             search_as_you_type=search_as_you_type)
         new = externalize_animations(new, "../" * rel.count("/"), outdir)
+        spans = new.count("<span")
+        new = coarsen_highlighting(new, plain)
+        counts["code_spans_unwrapped"] += spans - new.count("<span")
         counts["animations"] += new.count(f"{FRAMES_DIR}/")
         counts["icons"] += new.count("svg-inline--fa")
         counts["unknown_icons"] += len(ICON_TAG.findall(new))
@@ -457,7 +539,8 @@ def _build_finished(app: Any, exception: Exception | None) -> None:
         logger.warning(f"gd_perf: {counts['unknown_icons']} Font Awesome icon(s) not found in the theme's "
                        "icon table were left as <i> elements (they will show nothing)")
     logger.info(f"gd_perf: {counts['pages']} pages rewritten, {counts['icons']} icons inlined as SVG, "
-                f"{counts['animations']} animations' frames loaded on demand")
+                f"{counts['animations']} animations' frames loaded on demand, "
+                f"{counts['code_spans_unwrapped']} code spans without a style of their own unwrapped")
 
 
 def setup(app: Any) -> dict[str, Any]:

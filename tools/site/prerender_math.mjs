@@ -16,6 +16,10 @@
 // pixels (a phone's column), also broken into lines at that width by MathJax; the two copies are
 // classed gd-math-wide and gd-math-narrow, and gd-perf.css shows one of them by the screen's width
 // (the other is display:none, so screen readers meet the equation once).
+//
+// Each display container carries its height and depth as MathJax measures them (style
+// --gd-math-height, in em): gd-perf.css reserves that much for an equation the browser has not laid
+// out yet (content-visibility: auto skips the style and layout of display math away from the viewport).
 
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
@@ -47,6 +51,22 @@ async function render(tex, display, width) {
   return adaptor.outerHTML(node).replace(/ data-latex="[^"]*"/g, '');
 }
 
+// height + depth (em) of a display equation laid out at this width, as MathJax measures it: the page
+// reserves it for an equation the browser has not laid out yet (content-visibility in gd-perf.css)
+const doc = MathJax.startup.document;
+function height(tex, width) {
+  const math = new doc.options.MathItem(tex, doc.inputJax[0], true);
+  math.setMetrics(EM, EM / 2, width, 1e6, 1);
+  math.convert(doc);
+  const bbox = doc.outputJax.getBBox(math, doc);
+  return Math.round((bbox.h + bbox.d) * 100) / 100;
+}
+
+// the outer container (its tag comes first) carries its height as --gd-math-height
+function withHeight(out, em) {
+  return out.replace(/^<mjx-container([^>]*?) style="([^"]*)"/, `<mjx-container$1 style="$2 --gd-math-height: ${em}em;"`);
+}
+
 const html = [];
 const errors = [];
 for (const [index, item] of request.items.entries()) {
@@ -54,10 +74,11 @@ for (const [index, item] of request.items.entries()) {
     const display = Boolean(item.display);
     let out = await render(item.tex, display, 1e6);
     if (display) {
+      out = withHeight(out, height(item.tex, 1e6));
       const broken = await render(item.tex, display, narrow);
       if (broken.includes('<mjx-linebox')) {
         out = out.replace('class="MathJax"', 'class="MathJax gd-math-wide"')
-          + broken.replace('class="MathJax"', 'class="MathJax gd-math-narrow"');
+          + withHeight(broken, height(item.tex, narrow)).replace('class="MathJax"', 'class="MathJax gd-math-narrow"');
       }
     }
     html.push(out);
