@@ -154,6 +154,30 @@ def test_code_spans_without_a_style_of_their_own_are_unwrapped():
     assert gd_perf.coarsen_highlighting(code, set()) == code
 
 
+def test_figures_are_served_as_lossless_webp(tmp_path):
+    from PIL import Image, ImageChops, ImageDraw
+
+    images = tmp_path / "_images"
+    images.mkdir()
+    figure = Image.new("RGBA", (400, 300), (255, 255, 255, 255))  # a plot-like figure: lines on white
+    draw = ImageDraw.Draw(figure)
+    for i in range(0, 400, 7):
+        draw.line([(i, 0), (400 - i, 300)], fill=(31, 119, 180, 255), width=2)
+    figure.save(images / "fig.png")
+    page_dir = tmp_path / "chapters"
+    page_dir.mkdir()
+    text = ('<img alt="a figure" src="../_images/fig.png" /><img src="../_images/missing.png" />'
+            '<img src="../_static/logo.png" />')
+    out = gd_perf.webp_images(text, page_dir)
+    assert out == text.replace("_images/fig.png", "_images/fig.webp")  # the others stay as they are
+    webp = images / "fig.webp"
+    assert webp.stat().st_size <= (images / "fig.png").stat().st_size * (1 - gd_perf.WEBP_MIN_SAVING)
+    with Image.open(webp) as a, Image.open(images / "fig.png") as b:  # the same pixels
+        assert ImageChops.difference(a.convert("RGBA"), b.convert("RGBA")).getbbox() is None
+    assert (images / "fig.png").exists()  # kept beside it
+    assert gd_perf.webp_images(out, page_dir) == out  # a second pass changes nothing
+
+
 def test_theme_css_loses_icon_font_rules():
     css = ('@font-face{font-display:block;font-family:Font Awesome\\ 6 Free;src:url(x.woff2)}'
            '.fa-sun:before{content:"\\f185"}.fa-a:before,.fa-b:before{content:"\\f000"}'

@@ -60,16 +60,18 @@ PAGE_BUDGET_BYTES = 1_200_000
 LIGHTHOUSE_PAGES = ["intro.html", "chapters/03_gradient_descent.html", "chapters/08_momentum.html",
                     "chapters/13_adam.html", "labs/lab4_optimizer_zoo.html"]
 PERFORMANCE_MIN = 0.80  # the goal is 0.90; the margin is the noise of a shared machine
-# NOT MET EVERYWHERE YET (issue 13 stays open). Before the animation frames waited for the reader and the
-# display math and code cells got lighter (gd_perf.py), on a quiet machine: intro 0.99, chapter 3
-# 0.79-0.87, chapter 8 0.72-0.79, chapter 13 (Adam) 0.76-0.79, lab 4 0.86. After them (2026-11-30, load
-# 1.5): intro 0.98, chapter 3 0.90, chapter 8 0.90, chapter 13 0.89, lab 4 0.87. Under other jobs' load
-# (4-11) the same pages score 0.60-0.91 (paired runs before/after, medians: chapter 8 0.61 -> 0.70-0.77,
-# chapter 13 0.49 -> 0.69-0.74, chapter 3 0.59 -> 0.67-0.68); what moves with the load is total blocking
-# time (120-2200 ms: the throttled main thread styling and laying out 10,000-12,000 elements). Until the
-# math chapters hold 0.90 under load these pages keep a regression floor, not the goal: under it, a page
-# has lost what the build-time math and the deferred scripts won (0.25-0.56 before them, on a loaded
-# machine).
+# NOT MET EVERYWHERE YET (issue 13 stays open). Before the animation frames waited for the reader, the
+# display math and code cells got lighter and the figures became lossless WebP (gd_perf.py), on a quiet
+# machine: intro 0.99, chapter 3 0.79-0.89, chapter 8 0.71-0.79, chapter 13 (Adam) 0.75-0.81, lab 4 0.86.
+# After them (2026-11-30, load 1-2, paired runs): chapter 3 0.84-0.94, chapter 8 0.88, chapter 13 0.90,
+# lab 4 0.89-0.90; not listed here: chapter 10 0.84, chapter 12 0.90, chapter 14 0.92, chapter 15 0.91,
+# chapter 16 0.93. Under other jobs' load (4-11) the math chapters score 0.60-0.91 (chapter 8's median
+# 0.61 -> 0.70-0.77, chapter 13's 0.49 -> 0.69-0.74): what moves with the load is total blocking time
+# (80-2200 ms, the throttled main thread styling and laying out 10,000-17,000 elements); on a quiet
+# machine what is left is the first paint (2.1-2.7 s: the page's HTML, on the explorer pages 40-55 % of
+# it the explorer's inline data, and the theme's CSS over a slow 4G link). Until the math chapters hold
+# 0.90 under load these pages keep a regression floor, not the goal: under it, a page has lost what the
+# build-time math and the deferred scripts won (0.25-0.56 before them, on a loaded machine).
 PERFORMANCE_MIN_BY_PAGE = {"chapters/03_gradient_descent.html": 0.55, "chapters/08_momentum.html": 0.55,
                            "chapters/13_adam.html": 0.55, "labs/lab4_optimizer_zoo.html": 0.70}
 ACCESSIBILITY_MIN = 1.0
