@@ -141,6 +141,21 @@ def test_only_token_classes_that_look_like_plain_code_are_plain():
     assert gd_perf.plain_token_classes(PYGMENTS_CSS) == {"n", "p"}
 
 
+def test_site_is_rewritten_after_the_theme_writes_pygments_css():
+    """pydata-sphinx-theme writes the served pygments.css in build-finished (priority 500): read it after."""
+    calls = []
+
+    class App:
+        def add_css_file(self, *args, **kwargs):
+            pass
+
+        def connect(self, event, callback, priority=500):
+            calls.append((event, priority))
+
+    gd_perf.setup(App())
+    assert [p for e, p in calls if e == "build-finished"] == [900]
+
+
 def test_code_spans_without_a_style_of_their_own_are_unwrapped():
     code = ('<div class="highlight"><pre><span></span><span class="kn">import</span><span class="w"> </span>'
             '<span class="nn">numpy</span>\n<span class="n">x</span><span class="p">[</span>'

@@ -595,7 +595,9 @@ def _build_finished(app: Any, exception: Exception | None) -> None:
 def setup(app: Any) -> dict[str, Any]:
     app.add_css_file("gd-perf.css")
     app.connect("config-inited", _configure_mathjax)
-    app.connect("build-finished", _build_finished)
+    # after the theme's own build-finished handlers (default priority 500): pydata-sphinx-theme writes the
+    # served pygments.css (its light and dark styles) there, which plain_token_classes reads
+    app.connect("build-finished", _build_finished, priority=900)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
 
 
