@@ -304,3 +304,18 @@ def test_figure_metadata_only_on_cells_that_make_a_figure(path):
     stray = [i for i, c in enumerate(nb.cells)
              if "figure" in c.metadata.get("mystnb", {}) and not makes_figure(c)]
     assert not stray, f"cells {stray} carry mystnb.figure but make no figure"
+
+
+NEW_FIGURE = re.compile(r"plt\.(subplots|figure)\(")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_a_cell_that_opens_a_figure_shows_or_closes_it(path):
+    """A figure left open at the end of its cell is shown by whichever later cell the inline backend
+    flushes it in: with the lowest admitted matplotlib-inline (`make oldest`) chapter 14's RAdam figure
+    came out of the next checked cell, whose stored outputs then differed. `plt.show()` pins it."""
+    nb = nbformat.read(path, as_version=4)
+    open_ = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+             and NEW_FIGURE.search(_code_only(c.source))
+             and not re.search(r"plt\.(show|close)\(", _code_only(c.source))]
+    assert not open_, f"{path.name}: cells {open_} open a figure without plt.show() or plt.close()"
