@@ -137,6 +137,20 @@ def check_real_array(value, name, *, allow_int=True):
     return arr.astype(np.float64, copy=False)
 
 
+def check_distinct(arrays, name, why=""):
+    """Refuse two arrays of ``arrays`` that share memory, naming both by their index in ``name``.
+
+    Every in-place routine that takes a list (an optimizer's params, clipping's grads, a swap of
+    averaged params) needs this: an array given twice would be updated, counted or swapped twice.
+    ``why`` ends the message (e.g. ``": the same array given twice would be updated twice"``).
+    """
+    for i in range(len(arrays)):
+        for j in range(i):
+            if np.may_share_memory(arrays[i], arrays[j]):
+                raise ValueError(f"Invalid {name}: {name}[{j}] and {name}[{i}] share memory (must be distinct "
+                                 f"arrays{why})")
+
+
 def _short(value, limit=80):
     """``repr(value)`` cut to ``limit`` characters, for error messages about big arrays."""
     text = repr(value)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_int
+from ._validation import check_distinct, check_int
 from .optim._base import Optimizer, _check_hyper
 
 __all__ = ["Averaged"]
@@ -380,11 +380,7 @@ class Averaged(Optimizer):
                                  f"shape {a.shape} and dtype {a.dtype} (must be the arrays given to step)")
             if not x.flags.writeable:
                 raise ValueError(f"Invalid params[{i}]: array is read-only (must be writable: swapped in place)")
-        for i in range(len(xs)):
-            for j in range(i):
-                if np.may_share_memory(xs[i], xs[j]):
-                    raise ValueError(f"Invalid params: params[{j}] and params[{i}] share memory (must be "
-                                     "distinct arrays)")
+        check_distinct(xs, "params")
         return _Swap(params, xs, self._avg)
 
 

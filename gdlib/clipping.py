@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from ._validation import check_distinct
 from .optim._base import _check_hyper
 
 __all__ = ["clip_grad_norm", "clip_grad_value"]
@@ -34,11 +35,7 @@ def _grad_list(grads) -> list[np.ndarray]:
                             "would truncate an integer array)")
         if not g.flags.writeable:
             raise ValueError(f"Invalid grads{where}: array is read-only (must be writable: it is clipped in place)")
-    for i in range(len(arrays)):
-        for j in range(i):
-            if np.may_share_memory(arrays[i], arrays[j]):
-                raise ValueError(f"Invalid grads: grads[{j}] and grads[{i}] share memory (must be distinct "
-                                 "arrays: a shared one would count twice in the norm)")
+    check_distinct(arrays, "grads", ": a shared one would count twice in the norm")
     return arrays
 
 

@@ -15,6 +15,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .._validation import check_distinct
+
 __all__ = ["Optimizer"]
 
 
@@ -88,6 +90,22 @@ def _with_dtype_note(cls, doc: str) -> str:
             return head.rstrip() + "\n\n" + note + "\n" + marker + tail
     return doc.rstrip() + "\n\n" + note + "\n"
 
+
+
+def pair_params_grads(params, grads) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """``(params, grads)`` as two lists of one entry per array: one array and its gradient, or two
+    lists/tuples of the same length (refused with TypeError/ValueError naming the argument)."""
+    if isinstance(params, np.ndarray):
+        return [params], [grads]
+    if not isinstance(params, (list, tuple)):
+        raise TypeError(f"Invalid params: {type(params).__name__} (must be a float numpy array "
+                        "or a list/tuple of them; Python numbers cannot be updated in place)")
+    if not isinstance(grads, (list, tuple)):
+        raise TypeError(f"Invalid grads: got {type(grads).__name__} for a list of "
+                        f"{len(params)} params (must be a list/tuple of the same length)")
+    if len(params) != len(grads):
+        raise ValueError(f"Invalid grads: {len(grads)} gradient arrays for {len(params)} params (must be one per param)")
+    return list(params), list(grads)
 
 class Optimizer:
     """Base class: ``step(params, grads)`` updates float arrays in place.
@@ -259,18 +277,7 @@ class Optimizer:
     # ------------------------------------------------------------- checking
     def _check(self, params, grads) -> tuple[list[np.ndarray], list[np.ndarray]]:
         single = isinstance(params, np.ndarray)
-        if single:
-            xs, dxs = [params], [grads]
-        elif isinstance(params, (list, tuple)):
-            if not isinstance(grads, (list, tuple)):
-                raise TypeError(f"Invalid grads: got {type(grads).__name__} for a list of "
-                                f"{len(params)} params (must be a list/tuple of the same length)")
-            xs, dxs = list(params), list(grads)
-        else:
-            raise TypeError(f"Invalid params: {type(params).__name__} (must be a float numpy array "
-                            "or a list/tuple of them; Python numbers cannot be updated in place)")
-        if len(xs) != len(dxs):
-            raise ValueError(f"Invalid grads: {len(dxs)} gradient arrays for {len(xs)} params (must be one per param)")
+        xs, dxs = pair_params_grads(params, grads)
         if self._shapes is not None and len(xs) != len(self._shapes):
             raise ValueError(f"Invalid params: {len(xs)} arrays, but this optimizer's state holds "
                              f"{len(self._shapes)} (must keep the count of the first step; call reset() to start over)")
@@ -305,11 +312,7 @@ class Optimizer:
             checked.append(dx)
         # The same array (or two views of one buffer) given twice would be updated twice, with
         # one state dict each: refuse, as torch.optim refuses a parameter in two groups.
-        for i in range(len(xs)):
-            for j in range(i):
-                if np.may_share_memory(xs[i], xs[j]):
-                    raise ValueError(f"Invalid params: params[{j}] and params[{i}] share memory (must be distinct "
-                                     "arrays: the same array given twice would be updated twice)")
+        check_distinct(xs, "params", ": the same array given twice would be updated twice")
         # A gradient that is (a view of) a parameter would change while that parameter is updated.
         for i, dx in enumerate(checked):
             if any(np.may_share_memory(dx, x) for x in xs):

@@ -5,7 +5,8 @@ import re
 
 import numpy as np
 
-from ._base import Optimizer
+from .._validation import check_distinct
+from ._base import Optimizer, pair_params_grads
 
 __all__ = ["Partition"]
 
@@ -187,18 +188,7 @@ class Partition:
         TypeError, ValueError
             As the class says; nothing is modified when a call is refused.
         """
-        if isinstance(params, np.ndarray):
-            xs, dxs = [params], [grads]
-        elif isinstance(params, (list, tuple)):
-            if not isinstance(grads, (list, tuple)):
-                raise TypeError(f"Invalid grads: got {type(grads).__name__} for a list of "
-                                f"{len(params)} params (must be a list/tuple of the same length)")
-            xs, dxs = list(params), list(grads)
-        else:
-            raise TypeError(f"Invalid params: {type(params).__name__} (must be a float numpy array "
-                            "or a list/tuple of them; Python numbers cannot be updated in place)")
-        if len(xs) != len(dxs):
-            raise ValueError(f"Invalid grads: {len(dxs)} gradient arrays for {len(xs)} params (must be one per param)")
+        xs, dxs = pair_params_grads(params, grads)
         labels = self.labels if self.labels is not None else self._resolve(xs)
         if len(labels) != len(xs):
             raise ValueError(f"Invalid params: {len(xs)} arrays, but this Partition's labels cover {len(labels)} "
@@ -218,11 +208,7 @@ class Partition:
             except (TypeError, ValueError) as exc:
                 raise type(exc)(self._globalise(str(exc), idx) + f" (group {name!r})") from None
         # 2. across groups: one array in two groups would be updated twice
-        for i in range(len(xs)):
-            for j in range(i):
-                if np.may_share_memory(xs[i], xs[j]):
-                    raise ValueError(f"Invalid params: params[{j}] and params[{i}] share memory (must be distinct "
-                                     "arrays: the same array given twice would be updated twice)")
+        check_distinct(xs, "params", ": the same array given twice would be updated twice")
         # a gradient that is (a view of) some parameter is read before any group moves
         dxs = [dx.copy() if isinstance(dx, np.ndarray) and any(np.may_share_memory(dx, x) for x in xs) else dx
                for dx in dxs]
