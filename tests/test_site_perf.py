@@ -91,11 +91,15 @@ def test_scripts_deferred_search_dropped_except_on_search_page(packs):
     assert '<script src="../_static/doctools.js?v=9a2dae69"></script>' in search
 
 
-def test_images_lazy_but_the_first(packs):
-    out = rewrite(HEAD, packs)
-    assert '<img alt="first"' in out
-    assert '<img loading="lazy" alt="second"' in out
+def test_images_lazy_but_in_a_phones_first_screen(packs):
+    out = rewrite(HEAD, packs)  # no article: nothing is known to be in the first screen
+    assert '<img loading="lazy" alt="first"' in out and '<img loading="lazy" alt="second"' in out
     assert '<img loading="eager" src="c.png"' in out
+    page = ('<nav>' + "menu " * 500 + '</nav><article class="bd-article"><h1>Title</h1><p>A short opening.</p>'
+            '<img alt="top" src="t.png"><p>' + "word " * (gd_perf.FIRST_SCREEN_CHARS // 5) + '</p><img alt="below" src="b.png">'
+            '</article>')
+    out = rewrite(page, packs)
+    assert '<img alt="top"' in out and '<img loading="lazy" alt="below"' in out
 
 
 def test_animation_frames_move_to_a_file(packs, tmp_path):
@@ -119,6 +123,38 @@ def test_second_pass_changes_nothing(packs, tmp_path):
     once = gd_perf.externalize_animations(rewrite(HEAD + ANIMATION, packs), "../", tmp_path)
     twice = gd_perf.externalize_animations(rewrite(once, packs), "../", tmp_path)
     assert once == twice
+
+
+
+def test_explorer_runs_and_images_move_to_files(tmp_path):
+    """The runs go to _static/gd-explorer/<id>.js unchanged, the contour images to content-named files."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    from gdlib.explorer import explore
+
+    ex = explore(["quadratic", "rosenbrock"], "sgd", sliders={"learning_rate": [0.01, 0.1]}, steps=10)
+    page = "<html><body><p>text</p>" + ex.to_html() + "<p>after</p></body></html>"
+    runs = json.loads(re.search(r'class="gd-explorer-data">(.*?)</script>', page, re.S).group(1))
+    pngs = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
+    uid = re.search(r'<div class="gd-explorer" id="([^"]+)"', page).group(1)
+
+    out = gd_perf.externalize_explorers(page, "../", tmp_path)
+    assert "data:image" not in out and out.endswith("<p>after</p></body></html>")
+    assert (f'<script type="application/json" class="gd-explorer-data" data-src="../_static/gd-explorer/{uid}.js" '
+            f'data-idle-ms="{gd_perf.EXPLORER_IDLE_MS}"></script>') in out
+    js = (tmp_path / "_static" / "gd-explorer" / f"{uid}.js").read_text()
+    call = re.fullmatch(r'window\.gdExplorerData\[("[^"]+")\]\((.*)\);\n', js, re.S)
+    assert json.loads(call.group(1)) == uid and json.loads(call.group(2)) == runs
+    srcs = re.findall(r'<img loading="lazy" [^>]*src="\.\./(_static/gd-explorer/[0-9a-f]{20}\.(?:png|webp))"', out)
+    assert len(srcs) == len(pngs) == 2
+    for b64, src in zip(pngs, srcs):  # the same pixels
+        with Image.open(io.BytesIO(base64.b64decode(b64))) as a, Image.open(tmp_path / src) as b:
+            assert a.size == b.size and list(a.convert("RGBA").getdata()) == list(b.convert("RGBA").getdata())
+    assert gd_perf.externalize_explorers(out, "../", tmp_path) == out  # a second pass changes nothing
+    assert gd_perf.externalize_explorers("<p>no explorer</p>", "../", tmp_path) == "<p>no explorer</p>"
 
 
 PYGMENTS_CSS = """html[data-theme="light"] .highlight { background: #fefefe; color: #080808 }

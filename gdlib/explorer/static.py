@@ -16,6 +16,15 @@ run of a :class:`~gdlib.explorer.frames.Grid` and writes
 - an inline script scoped to its root (several explorers per page work; nothing
   is fetched, so the page works from ``file://``).
 
+The course website moves each explorer's runs and contour images out of the page
+(``tools/site/gd_perf.py``: on a phone they were 40-55 % of an explorer page's bytes).
+The data script is then empty, with ``data-src`` naming a script file that calls
+``window.gdExplorerData[<root id>](<the runs>)``; the inline script inserts that file
+(a ``<script src>``, so it still works from ``file://``) when the explorer comes
+within a screen of the viewport, when a control gets focus or a pointer, or a few
+seconds (``data-idle-ms``) after the load event. Until then the first setting drawn
+in the HTML shows; ``data-ready`` is ``"2"`` once the controls respond.
+
 For every reader (issue 13): each control is labelled and works from the keyboard (a
 slider says its value in words through ``aria-valuetext``); the line under the figure
 is a polite live region that says the setting and its result, e.g. "rosenbrock,
@@ -291,7 +300,16 @@ _JS = """
 (function(){
 var root=document.getElementById("ID");if(!root||root.getAttribute("data-ready"))return;
 root.setAttribute("data-ready","1");
-var D=JSON.parse(root.querySelector("script.gd-explorer-data").textContent);
+var data=root.querySelector("script.gd-explorer-data"),src=data.getAttribute("data-src");
+if(!src){start(JSON.parse(data.textContent));return;}
+var done=false;(window.gdExplorerData=window.gdExplorerData||{})[root.id]=start;
+function load(){if(done)return;done=true;var s=document.createElement("script");s.src=src;document.head.appendChild(s);}
+root.addEventListener("focusin",load);root.addEventListener("pointerdown",load);
+if("IntersectionObserver" in window)new IntersectionObserver(function(es,o){
+if(es.some(function(e){return e.isIntersecting;})){o.disconnect();load();}},{rootMargin:"100% 0px"}).observe(root);else load();
+function idle(){setTimeout(function(){(window.requestIdleCallback||setTimeout)(load,{timeout:2000});},+(data.getAttribute("data-idle-ms")||5000));}
+if(document.readyState==="complete")idle();else addEventListener("load",idle);
+function start(D){
 var ctrls=root.querySelectorAll("[data-axis]");
 var imgs=root.querySelectorAll(".gd-explorer-contour img");
 var frames=root.querySelectorAll("g.gd-explorer-loss-axis");
@@ -339,6 +357,8 @@ if(note)note.textContent=used?"":"(not used by "+opt+")";}}
 }
 for(var i=0;i<ctrls.length;i++){ctrls[i].addEventListener("input",update);ctrls[i].addEventListener("change",update);}
 update();
+root.setAttribute("data-ready","2");
+}
 })();
 """
 

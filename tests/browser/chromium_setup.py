@@ -52,3 +52,16 @@ def launch(sync_api):
                 browser.close()
 
     return _browser()
+
+
+# On the built site the explorers' runs are files of their own (tools/site/gd_perf.py), fetched when the reader
+# comes near an explorer or focuses one of its controls. A test that works a page's explorers first asks each
+# for its runs, as a focused control would, and waits until each says it responds (``data-ready="2"``,
+# gdlib/explorer/static.py); an explorer whose runs never came stays at "1", which the test then reports.
+EXPLORERS_READY_JS = """async () => {
+  const roots = [...document.querySelectorAll('.gd-explorer')];
+  roots.forEach(r => r.dispatchEvent(new FocusEvent('focusin')));
+  for (let i = 0; i < 200 && roots.some(r => r.getAttribute('data-ready') !== '2'); i++)
+    await new Promise(r => setTimeout(r, 50));
+  return roots.filter(r => r.getAttribute('data-ready') !== '2').map(r => r.id);
+}"""

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pytest
 
-from chromium_setup import CHROMIUM, content_pages, launch
+from chromium_setup import CHROMIUM, EXPLORERS_READY_JS, content_pages, launch
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("GD_SITE_DIR", ROOT / "_build" / "html")).resolve()
@@ -157,6 +157,8 @@ def _open(ctx, url):
     page = ctx.new_page()
     page.goto(url, wait_until="load")
     theme = page.evaluate(SETTLE_JS)
+    waiting = page.evaluate(EXPLORERS_READY_JS)
+    assert not waiting, f"{url}: the runs of explorer(s) {waiting} never loaded (tools/site/gd_perf.py's data-src)"
     return page, theme
 
 

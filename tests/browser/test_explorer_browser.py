@@ -92,3 +92,62 @@ def test_sliders_and_dropdowns_change_only_their_own_explorer(browser, page_file
     assert errors == []
     assert all(u.startswith(("file:", "data:")) for u in requests), requests
     page.close()
+
+
+def test_explorer_moved_out_of_the_page_fetches_its_runs_when_the_reader_comes_near(browser, tmp_path):
+    """The website's explorer (runs and images moved to files by tools/site/gd_perf.py), from file://.
+
+    Far below the first screen it fetches nothing at the load event; the first setting is drawn from the
+    HTML; a control moved before the runs arrive is drawn once they have; scrolled to, it fetches its runs.
+    """
+    import sys
+    from pathlib import Path
+
+    from gdlib.explorer import explore
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools" / "site"))
+    import gd_perf
+
+    ex = explore(["quadratic", "rosenbrock"], ["sgd", "momentum"],
+                 sliders={"learning_rate": [1e-3, 1e-2, 0.25], "mu": [0.0, 0.9]}, steps=60)
+    page_html = gd_perf.externalize_explorers(
+        '<!doctype html><html><head><meta charset="utf-8"></head><body><p>First screen.</p>'
+        '<div style="height:6000px"></div>' + ex.to_html() + "</body></html>", "", tmp_path)
+    assert "data:image" not in page_html and 'data-src="_static/gd-explorer/' in page_html
+    page_html = page_html.replace(f'data-idle-ms="{gd_perf.EXPLORER_IDLE_MS}"', 'data-idle-ms="60000"')
+    path = tmp_path / "page.html"
+    path.write_text(page_html, encoding="utf-8")
+
+    page = browser.new_page(viewport={"width": 800, "height": 600})
+    errors, requests = [], []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(path.as_uri(), wait_until="load")
+    page.wait_for_timeout(500)
+    root = page.locator("div.gd-explorer")
+    fetched = [u for u in requests if "/gd-explorer/" in u]
+    assert fetched == [], f"fetched before the reader came near: {fetched}"
+    assert root.get_attribute("data-ready") == "1"
+    drawn = root.locator("polyline.gd-explorer-path").get_attribute("points")
+    assert len(drawn.split()) > 10  # the first setting, from the HTML
+
+    # a slider moved (by a script, no focus: nothing fetched yet) is drawn once the runs arrive
+    page.evaluate("""() => { const s = document.querySelector('.gd-explorer input[type=range]');
+                             s.value = '0'; s.dispatchEvent(new Event('input')); }""")
+    assert root.get_attribute("data-ready") == "1"
+    root.scroll_into_view_if_needed()
+    page.wait_for_function("() => document.querySelector('.gd-explorer').getAttribute('data-ready') === '2'",
+                           timeout=10_000)
+    assert root.locator("output").first.text_content() == "0.001"
+    assert "learning_rate 0.001" in root.locator(".gd-explorer-status").text_content()
+    assert root.locator("polyline.gd-explorer-path").get_attribute("points") != drawn
+    assert root.locator("img.gd-explorer-current").evaluate("i => i.complete && i.naturalWidth") == 400
+
+    lr = root.locator('input[type="range"]').first
+    lr.focus()
+    page.keyboard.press("End")
+    assert root.locator(".gd-explorer-result").text_content().startswith("diverged at step")
+    assert errors == []
+    assert all(u.startswith("file:") for u in requests), requests
+    assert len([u for u in requests if u.endswith(".js")]) == 1
+    page.close()

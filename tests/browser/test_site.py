@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("GD_SITE_DIR", ROOT / "_build" / "html")).resolve()  # override to test another build
 SHOTS = ROOT / "_build" / "screenshots"
 REPORT = ROOT / "_build" / "browser-report.json"
-from chromium_setup import CHROMIUM, FLAGS  # noqa: E402
+from chromium_setup import CHROMIUM, EXPLORERS_READY_JS, FLAGS  # noqa: E402
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 VENDOR = "_static/gd-vendor/"
@@ -206,7 +206,8 @@ def _check_links(base: str, links: list[str]) -> list[str]:
 
 
 def _check_explorers(page) -> list[str]:
-    problems = []
+    problems = [f"explorer {uid}: its runs never loaded (the file its data-src names)"
+                for uid in page.evaluate(EXPLORERS_READY_JS)]
     roots = page.locator(".gd-explorer")
     for i in range(roots.count()):
         root = roots.nth(i)
