@@ -157,6 +157,25 @@ def test_explorer_runs_and_images_move_to_files(tmp_path):
     assert gd_perf.externalize_explorers("<p>no explorer</p>", "../", tmp_path) == "<p>no explorer</p>"
 
 
+
+def test_paragraphs_after_the_first_screens_are_marked_with_their_length():
+    math = ('<span class="math"><mjx-container><mjx-math aria-hidden="true"><mjx-mi><mjx-c>x</mjx-c></mjx-mi>'
+            '</mjx-math><mjx-assistive-mml><math><mi>x</mi><mi>hidden copy</mi></math></mjx-assistive-mml>'
+            '</mjx-container></span>')
+    first = "<p>" + "a" * (gd_perf.LAZY_PARAGRAPH_AFTER_CHARS - 3) + "</p>"  # "short" and "code" pass the mark
+    page = ('<nav><p>menu</p></nav><article class="bd-article"><section>' + first + '<p>short</p>'
+            '<div class="cell"><pre>code</pre></div><p>y = ' + math + ' <a href="#x">link</a></p>'
+            '<div class="admonition"><p>note</p></div></section></article><footer><p>foot</p></footer>')
+    out = gd_perf.lazy_paragraphs(page)
+    assert out.count('class="gd-lazy"') == 2  # after the first screens, not in the nav nor the footer
+    assert first in out and "<p>short</p>" in out and "<p>menu</p>" in out and "<p>foot</p>" in out
+    # "y = x link": the math counted once (its MathML copy is hidden), the markup not at all
+    assert f'<p class="gd-lazy" style="--gd-chars: 10">y = {math} <a href="#x">link</a></p>' in out
+    assert '<p class="gd-lazy" style="--gd-chars: 4">note</p>' in out
+    assert gd_perf.lazy_paragraphs(out) == out
+    assert gd_perf.lazy_paragraphs("<p>no article</p>") == "<p>no article</p>"
+
+
 PYGMENTS_CSS = """html[data-theme="light"] .highlight { background: #fefefe; color: #080808 }
 html[data-theme="light"] .highlight .k { color: #6730C5 } /* Keyword */
 html[data-theme="light"] .highlight .n { color: #080808 } /* Name */

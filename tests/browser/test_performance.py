@@ -172,6 +172,23 @@ WIDE_EQUATIONS_JS = """() => {
                       .filter(j => Math.abs(j.reserved - j.height) > MAX_JUMP_PX)};
 }""".replace("MAX_JUMP_PX", "8")  # half an em: the page does not jump when an equation is laid out
 
+# paragraphs far down a page are laid out near the viewport only, on a phone (gd_perf.lazy_paragraphs): none on
+# the first screen (there a reserve other than its height would move the text as the page paints), and each
+# with a reserve at least its height (axe-core checks a skipped link's colour against what lies under its real
+# box: a paragraph given less room than it needs puts its links over the next block)
+LAZY_PARAGRAPHS_JS = """() => {
+  const lazy = [...document.querySelectorAll('.bd-article section > p.gd-lazy')]
+      .filter(p => getComputedStyle(p).contentVisibility === 'auto');
+  const tops = lazy.map(p => p.getBoundingClientRect().top + window.scrollY);
+  const reserved = lazy.map(p => parseFloat(getComputedStyle(p).containIntrinsicBlockSize.replace('auto', '')));
+  document.head.insertAdjacentHTML('beforeend', '<style>p.gd-lazy { content-visibility: visible !important; }</style>');
+  const text = p => p.textContent.trim().replace(/\\s+/g, ' ').slice(0, 60);
+  return {n: lazy.length,
+          first_screen: lazy.filter((p, i) => tops[i] < window.innerHeight).map(text),
+          short: lazy.map((p, i) => ({reserved: reserved[i], height: p.getBoundingClientRect().height, text: text(p)}))
+                     .filter(r => !(r.reserved >= r.height))};
+}"""
+
 RAW_TEX_JS = r"""() => {
   const clone = document.body.cloneNode(true);
   clone.querySelectorAll('pre, code, kbd, samp, script, style, textarea, mjx-container, mjx-lazy, svg')
@@ -203,6 +220,7 @@ def test_phone_page(rel, gzip_site, phone):
     has_math = rel in MATH_PAGES
     prerendered = page.evaluate(PRERENDERED_JS)
     typeset = page.evaluate(TYPESET_ALL_JS) if has_math else True
+    lazy = page.evaluate(LAZY_PARAGRAPHS_JS)
     fit = page.evaluate(WIDE_EQUATIONS_JS) if has_math else {"wide": [], "jumps": []}
     wide = fit["wide"]
     raw = page.evaluate(RAW_TEX_JS)
@@ -231,6 +249,13 @@ def test_phone_page(rel, gzip_site, phone):
         problems.append(f"{len(fit['jumps'])} display equation(s) whose reserved height (--gd-math-height, laid out "
                         "only near the viewport) differs from their height by more than half an em: "
                         + "; ".join(f"{j['reserved']:.0f} px vs {j['height']:.0f} px: {j['tex']}" for j in fit["jumps"][:4]))
+    if lazy["first_screen"]:
+        problems.append(f"{len(lazy['first_screen'])} paragraph(s) laid out lazily on the first screen "
+                        f"(gd_perf.LAZY_PARAGRAPH_AFTER_CHARS): {lazy['first_screen'][:3]}")
+    if lazy["short"]:
+        problems.append(f"{len(lazy['short'])} lazily laid out paragraph(s) taller than the height reserved for "
+                        "them (gd-perf.css): " + "; ".join(f"{r['height']:.0f} px > {r['reserved']} px: {r['text']}"
+                                                           for r in lazy["short"][:3]))
     if raw:
         problems.append(f"TeX left as text (the parser gave up on it): {raw[:4]}")
     assert not problems, f"{rel}:\n  " + "\n  ".join(problems)
