@@ -127,7 +127,7 @@ def test_second_pass_changes_nothing(packs, tmp_path):
 
 
 def test_explorer_runs_and_images_move_to_files(tmp_path):
-    """The runs go to _static/gd-explorer/<id>.js unchanged, the contour images to content-named files."""
+    """The runs go to _static/gd-explorer/<id>-<hash>.js unchanged, the contour images to content-named files."""
     import base64
     import io
 
@@ -143,9 +143,10 @@ def test_explorer_runs_and_images_move_to_files(tmp_path):
 
     out = gd_perf.externalize_explorers(page, "../", tmp_path)
     assert "data:image" not in out and out.endswith("<p>after</p></body></html>")
-    assert (f'<script type="application/json" class="gd-explorer-data" data-src="../_static/gd-explorer/{uid}.js" '
-            f'data-idle-ms="{gd_perf.EXPLORER_IDLE_MS}"></script>') in out
-    js = (tmp_path / "_static" / "gd-explorer" / f"{uid}.js").read_text()
+    src = re.search(r'<script type="application/json" class="gd-explorer-data" data-src="\.\./(_static/gd-explorer/'
+                    + re.escape(uid) + r'-[0-9a-f]{12}\.js)" data-idle-ms="(\d+)"></script>', out)
+    assert src and int(src.group(2)) == gd_perf.EXPLORER_IDLE_MS
+    js = (tmp_path / src.group(1)).read_text()
     call = re.fullmatch(r'window\.gdExplorerData\[("[^"]+")\]\((.*)\);\n', js, re.S)
     assert json.loads(call.group(1)) == uid and json.loads(call.group(2)) == runs
     srcs = re.findall(r'<img loading="lazy" [^>]*src="\.\./(_static/gd-explorer/[0-9a-f]{20}\.(?:png|webp))"', out)
@@ -163,7 +164,7 @@ def test_paragraphs_after_the_first_screens_are_marked_with_their_length():
             '</mjx-math><mjx-assistive-mml><math><mi>x</mi><mi>hidden copy</mi></math></mjx-assistive-mml>'
             '</mjx-container></span>')
     first = "<p>" + "a" * (gd_perf.LAZY_PARAGRAPH_AFTER_CHARS - 3) + "</p>"  # "short" and "code" pass the mark
-    page = ('<nav><p>menu</p></nav><article class="bd-article"><section>' + first + '<p>short</p>'
+    page = ('<html><head></head><nav><p>menu</p></nav><article class="bd-article"><section>' + first + '<p>short</p>'
             '<div class="cell"><pre>code</pre></div><p>y = ' + math + ' <a href="#x">link</a></p>'
             '<div class="admonition"><p>note</p></div></section></article><footer><p>foot</p></footer>')
     out = gd_perf.lazy_paragraphs(page)
@@ -172,8 +173,17 @@ def test_paragraphs_after_the_first_screens_are_marked_with_their_length():
     # "y = x link": the math counted once (its MathML copy is hidden), the markup not at all
     assert f'<p class="gd-lazy" style="--gd-chars: 10">y = {math} <a href="#x">link</a></p>' in out
     assert '<p class="gd-lazy" style="--gd-chars: 4">note</p>' in out
+    # the page lays everything out before the reader can be anywhere but read down from the top
+    assert out.count(gd_perf.LAYOUT_ALL_JS + "\n</head>") == 1
+    assert '"hashchange"' in gd_perf.LAYOUT_ALL_JS and f"}},{gd_perf.LAYOUT_ALL_IDLE_MS});" in gd_perf.LAYOUT_ALL_JS
     assert gd_perf.lazy_paragraphs(out) == out
     assert gd_perf.lazy_paragraphs("<p>no article</p>") == "<p>no article</p>"
+    short = "<html><head></head><article><p>one</p></article>"
+    assert gd_perf.lazy_paragraphs(short) == short  # nothing lazy, no script
+    # a <p> inside raw text (a widget's JSON state, a template) is not a paragraph: left as it is
+    state = '<script type="application/vnd.jupyter.widget-state+json">{"value": "<p>Hello</p>"}</script>'
+    raw = page.replace("</section>", state + "<template><p>t</p></template><!-- <p>c</p> --></section>")
+    assert state + "<template><p>t</p></template><!-- <p>c</p> -->" in gd_perf.lazy_paragraphs(raw)
 
 
 PYGMENTS_CSS = """html[data-theme="light"] .highlight { background: #fefefe; color: #080808 }

@@ -23,7 +23,9 @@ The data script is then empty, with ``data-src`` naming a script file that calls
 (a ``<script src>``, so it still works from ``file://``) when the explorer comes
 within a screen of the viewport, when a control gets focus or a pointer, or a few
 seconds (``data-idle-ms``) after the load event. Until then the first setting drawn
-in the HTML shows; ``data-ready`` is ``"2"`` once the controls respond.
+in the HTML shows; ``data-ready`` is ``"2"`` once the controls respond (and the other
+functions' contour images are fetched), ``"error"`` if the file did not load (the status
+line says so; the next focus or pointer tries again).
 
 For every reader (issue 13): each control is labelled and works from the keyboard (a
 slider says its value in words through ``aria-valuetext``); the line under the figure
@@ -301,15 +303,18 @@ _JS = """
 var root=document.getElementById("ID");if(!root||root.getAttribute("data-ready"))return;
 root.setAttribute("data-ready","1");
 var data=root.querySelector("script.gd-explorer-data"),src=data.getAttribute("data-src");
-if(!src){start(JSON.parse(data.textContent));return;}
-var done=false;(window.gdExplorerData=window.gdExplorerData||{})[root.id]=start;
-function load(){if(done)return;done=true;var s=document.createElement("script");s.src=src;document.head.appendChild(s);}
+if(!src){ready(JSON.parse(data.textContent));return;}
+var done=false;(window.gdExplorerData=window.gdExplorerData||{})[root.id]=ready;
+function load(){if(done)return;done=true;var s=document.createElement("script");s.src=src;
+s.onerror=function(){done=false;s.remove();root.setAttribute("data-ready","error");
+root.querySelector(".gd-explorer-result").textContent="the runs of this explorer did not load (they load again when you use a control)";};
+document.head.appendChild(s);}
 root.addEventListener("focusin",load);root.addEventListener("pointerdown",load);
 if("IntersectionObserver" in window)new IntersectionObserver(function(es,o){
 if(es.some(function(e){return e.isIntersecting;})){o.disconnect();load();}},{rootMargin:"100% 0px"}).observe(root);else load();
 function idle(){setTimeout(function(){(window.requestIdleCallback||setTimeout)(load,{timeout:2000});},+(data.getAttribute("data-idle-ms")||5000));}
 if(document.readyState==="complete")idle();else addEventListener("load",idle);
-function start(D){
+function ready(D){
 var ctrls=root.querySelectorAll("[data-axis]");
 var imgs=root.querySelectorAll(".gd-explorer-contour img");
 var frames=root.querySelectorAll("g.gd-explorer-loss-axis");
@@ -357,6 +362,7 @@ if(note)note.textContent=used?"":"(not used by "+opt+")";}}
 }
 for(var i=0;i<ctrls.length;i++){ctrls[i].addEventListener("input",update);ctrls[i].addEventListener("change",update);}
 update();
+for(var i=0;i<imgs.length;i++)imgs[i].loading="eager";
 root.setAttribute("data-ready","2");
 }
 })();

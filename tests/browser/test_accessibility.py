@@ -176,6 +176,37 @@ def test_axe_finds_no_serious_violation(rel, theme, server, contexts):
     assert not bad, f"{len(lines)} critical/serious axe-core violations:\n  " + "\n  ".join(lines)
 
 
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.mark.parametrize("rel", PAGES)
+def test_axe_colours_on_a_phone(rel, browser, server):
+    """The colour rules at 390 px, light then dark, as the page first paints: on a phone, paragraphs further down are
+    laid out only near the viewport (tools/site/gd_perf.py), and axe-core checks a skipped link's colour against what
+    lies under its real box (a reserve smaller than the paragraph once put a link over a code cell's grey)."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE.relative_to(ROOT)} is missing: run `make vendor`")
+    ctx = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, color_scheme="light")
+    ctx.add_init_script("try { localStorage.setItem('mode', 'light'); } catch (e) {}")
+    ctx.route(re.compile(rf"^(?!{re.escape(server)}|data:|blob:|about:)"), lambda r: r.abort())
+    page = ctx.new_page()
+    try:
+        page.goto(server + rel, wait_until="load")
+        page.evaluate(SETTLE_JS)
+        page.add_script_tag(path=str(AXE))
+        found = {"light": page.evaluate(AXE_JS, {"type": "rule", "values": AXE_COLOUR_RULES})}
+        page.evaluate(DARK_JS)
+        page.wait_for_timeout(50)
+        found["dark"] = page.evaluate(AXE_JS, {"type": "rule", "values": AXE_COLOUR_RULES})
+        lazy = page.evaluate("() => document.querySelectorAll('p.gd-lazy').length")
+    finally:
+        ctx.close()
+    lines = [f"{rel} [{theme}, {PHONE['width']} px] {v['impact']} {v['id']}: {n['target']} -- {n['summary']}"
+             for theme, vs in found.items() for v in vs if v["impact"] in FAILING_IMPACTS for n in v["nodes"][:8]]
+    assert not lines, f"{len(lines)} critical/serious axe-core colour violations on a phone ({lazy} lazy paragraphs):\n  " \
+        + "\n  ".join(lines)
+
 # A text alternative that is a file name or a path, or a single token, is no text alternative.
 ALT_JS = r"""() => {
   const fileName = /(^|[\/\\])[\w.-]+\.(png|jpe?g|gif|svg|webp)$|_images\/|^data:/i;

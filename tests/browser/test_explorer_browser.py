@@ -151,3 +151,39 @@ def test_explorer_moved_out_of_the_page_fetches_its_runs_when_the_reader_comes_n
     assert all(u.startswith("file:") for u in requests), requests
     assert len([u for u in requests if u.endswith(".js")]) == 1
     page.close()
+
+
+def test_explorer_whose_runs_do_not_load_says_so_and_tries_again(browser, tmp_path):
+    import sys
+    from pathlib import Path
+
+    from gdlib.explorer import explore
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools" / "site"))
+    import gd_perf
+
+    ex = explore("quadratic", "sgd", sliders={"learning_rate": [1e-3, 1e-2, 0.25]}, steps=30)
+    page_html = gd_perf.externalize_explorers('<!doctype html><html><head><meta charset="utf-8"></head><body>'
+                                             + ex.to_html() + "</body></html>", "", tmp_path)
+    (tmp_path / "page.html").write_text(page_html, encoding="utf-8")
+    runs = next((tmp_path / "_static" / "gd-explorer").glob("*.js"))
+    kept = runs.read_text(encoding="utf-8")
+    runs.unlink()  # a page copied without _static/, or a connection that failed
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto((tmp_path / "page.html").as_uri(), wait_until="load")
+    root = page.locator("div.gd-explorer")
+    root.locator('input[type="range"]').first.focus()
+    page.wait_for_function("() => document.querySelector('.gd-explorer').getAttribute('data-ready') === 'error'",
+                           timeout=10_000)
+    assert "did not load" in root.locator(".gd-explorer-status").text_content()
+    runs.write_text(kept, encoding="utf-8")
+    page.evaluate("() => document.activeElement.blur()")
+    root.locator('input[type="range"]').first.focus()  # used again: tried again
+    page.wait_for_function("() => document.querySelector('.gd-explorer').getAttribute('data-ready') === '2'",
+                           timeout=10_000)
+    page.keyboard.press("End")
+    assert root.locator(".gd-explorer-result").text_content().startswith("diverged at step")
+    assert errors == []
+    page.close()

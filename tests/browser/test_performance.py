@@ -16,8 +16,14 @@ static host serves it; Chromium is Debian's, driven by Playwright (``chromium_se
   its box); display math is laid out only near the viewport (``content-visibility: auto``), so the
   check lays it all out first, and checks that the height each equation holds until then (MathJax's
   measure at build time) is its height within half an em (the page does not jump as one appears);
+- paragraphs laid out lazily (``gd_perf.lazy_paragraphs``): on every chapter some are, none on the first
+  screen, none wider than its column, and each has a reserved height at least its own (laid out, fonts
+  loaded);
 - no raw TeX: no TeX delimiter (``$``, ``$$``, ``\\(``, ``\\[``) nor TeX command is left in the
   page's rendered text outside code, preformatted text and MathJax's output.
+``test_reading_upward_keeps_the_text_in_place`` lands in the middle of the longest chapter by each way a
+reader can (a link into it, a link within it, the End key, the page left idle) and reads upward: the text in
+view moves only by the scroll (every lazily laid out paragraph is laid out by then).
 ``test_lighthouse`` runs Lighthouse 12 (``tools/site/lighthouse``, pinned, installed by ``npm ci``
 into ``_vendor/lighthouse`` when missing; Node 20) with its mobile defaults on a few representative
 pages and fails below ``PERFORMANCE_MIN`` performance or ``ACCESSIBILITY_MIN`` accessibility. The
@@ -33,6 +39,7 @@ from __future__ import annotations
 import filecmp
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -51,32 +58,28 @@ LIGHTHOUSE_SRC = ROOT / "tools" / "site" / "lighthouse"
 LIGHTHOUSE_DIR = ROOT / "_vendor" / "lighthouse"
 LIGHTHOUSE_BIN = LIGHTHOUSE_DIR / "node_modules" / ".bin" / "lighthouse"
 PHONE = {"width": 390, "height": 844}
+LAYOUT_ALL_WAIT_MS = 15_000  # gd_perf.LAYOUT_ALL_IDLE_MS after the load event, then when the browser is idle
 
 # Bytes a page transfers (gzip) on a phone until its load event. Measured on a build of 2026-11-30
 # after the issue 13 changes: 0.42-0.74 MB (the theme's CSS and scripts ~0.11 MB, MathJax 4 0.28 MB,
 # the page and the figures near the top), and chapter 14 at 1.00 MB (its first figure is a 446 kB PNG).
 # Before them: 1.2-1.7 MB a page, 0.54 MB of it the theme's fontawesome.js.
 PAGE_BUDGET_BYTES = 1_200_000
+# the intro, the labs' heaviest, and the chapters that were slowest: the first optimizer chapters with explorers
+# and animations, the most elements (chapter 10: 16,900), the most display math, the longest (chapter 18)
 LIGHTHOUSE_PAGES = ["intro.html", "chapters/03_gradient_descent.html", "chapters/08_momentum.html",
-                    "chapters/13_adam.html", "labs/lab4_optimizer_zoo.html"]
-PERFORMANCE_MIN = 0.80  # the goal is 0.90; the margin is the noise of a shared machine
-# NOT MET EVERYWHERE YET (issue 13 stays open). Before the animation frames waited for the reader, the
-# display math and code cells got lighter and the figures became lossless WebP (gd_perf.py), on a quiet
-# machine: intro 0.99, chapter 3 0.79-0.89, chapter 8 0.71-0.79, chapter 13 (Adam) 0.75-0.81, lab 4 0.86.
-# After them (2026-11-30, load 1-2, paired runs): chapter 3 0.84-0.94, chapter 8 0.88, chapter 13 0.90,
-# lab 4 0.89-0.90; not listed here: chapter 10 0.84, chapter 12 0.90, chapter 14 0.92, chapter 15 0.91,
-# chapter 16 0.93. Under other jobs' load (4-11) the math chapters score 0.60-0.91 (chapter 8's median
-# 0.61 -> 0.70-0.77, chapter 13's 0.49 -> 0.69-0.74): what moves with the load is total blocking time
-# (80-2200 ms, the throttled main thread styling and laying out 10,000-17,000 elements); on a quiet
-# machine what is left is the first paint (2.1-2.7 s: the page's HTML, on the explorer pages 40-55 % of
-# it the explorer's inline data, and the theme's CSS over a slow 4G link). Until the math chapters hold
-# 0.90 under load these pages keep a regression floor, not the goal: under it, a page has lost what the
-# build-time math and the deferred scripts won (0.25-0.56 before them, on a loaded machine).
-PERFORMANCE_MIN_BY_PAGE = {"chapters/03_gradient_descent.html": 0.55, "chapters/08_momentum.html": 0.55,
-                           "chapters/13_adam.html": 0.55, "labs/lab4_optimizer_zoo.html": 0.70}
+                    "chapters/10_convexity_rates_limits.html", "chapters/13_adam.html", "chapters/16_curvature.html",
+                    "chapters/18_choosing_an_optimizer.html", "labs/lab4_optimizer_zoo.html"]
+# The goal is 0.90; the floor's margin is the noise of a shared machine. Measured 2026-11-30 after the explorers'
+# runs, the lazy images, MathML and paragraphs (gd_perf.py), Lighthouse 12.2.3 mobile: on a quiet machine (load
+# 1-2, its own runs) all 25 content pages twice, 0.93-0.99 but one run of lab 1 at 0.89 (a first paint of 2.8 s
+# instead of 2.0 s in the simulation; its other run 0.97), median 0.97; with 2 busy processes on the 2 cores (load
+# 3-4.6) chapters 3, 10, 13 and 16 at 0.90-0.97; with 4 (load 5) chapters 10 and 16 at 0.85-0.95. What moves is
+# total blocking time (0.01-0.43 s) and, rarely, the simulated first paint. A page under the floor is run again.
+PERFORMANCE_MIN = 0.80
 ACCESSIBILITY_MIN = 1.0
 LIGHTHOUSE_TIMEOUT_S = 180  # one run; about 30-70 s on this machine
-LIGHTHOUSE_RERUN_BUDGET_S = 150  # no re-run once the session's Lighthouse runs took this long
+LIGHTHOUSE_RERUN_BUDGET_S = 300  # no re-run once the session's Lighthouse runs took this long (8 pages: ~130 s)
 
 if not Path(CHROMIUM).exists():
     pytest.skip(f"BROWSER TESTS SKIPPED: {CHROMIUM} not found", allow_module_level=True)
@@ -176,15 +179,20 @@ WIDE_EQUATIONS_JS = """() => {
 # the first screen (there a reserve other than its height would move the text as the page paints), and each
 # with a reserve at least its height (axe-core checks a skipped link's colour against what lies under its real
 # box: a paragraph given less room than it needs puts its links over the next block)
-LAZY_PARAGRAPHS_JS = """() => {
+LAZY_PARAGRAPHS_JS = """async () => {
+  document.documentElement.classList.remove('gd-layout-all');  // as the page first paints (it may be later now)
   const lazy = [...document.querySelectorAll('.bd-article section > p.gd-lazy')]
       .filter(p => getComputedStyle(p).contentVisibility === 'auto');
   const tops = lazy.map(p => p.getBoundingClientRect().top + window.scrollY);
   const reserved = lazy.map(p => parseFloat(getComputedStyle(p).containIntrinsicBlockSize.replace('auto', '')));
   document.head.insertAdjacentHTML('beforeend', '<style>p.gd-lazy { content-visibility: visible !important; }</style>');
+  lazy.forEach(p => p.getBoundingClientRect());  // laid out: the fonts they use are asked for
+  if (document.fonts) await document.fonts.ready;
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
   const text = p => p.textContent.trim().replace(/\\s+/g, ' ').slice(0, 60);
   return {n: lazy.length,
           first_screen: lazy.filter((p, i) => tops[i] < window.innerHeight).map(text),
+          wide: lazy.filter(p => p.scrollWidth > p.clientWidth + 1).map(text),
           short: lazy.map((p, i) => ({reserved: reserved[i], height: p.getBoundingClientRect().height, text: text(p)}))
                      .filter(r => !(r.reserved >= r.height))};
 }"""
@@ -212,7 +220,7 @@ def _open(ctx, url):
 
 @pytest.mark.parametrize("rel", PAGES)
 def test_phone_page(rel, gzip_site, phone):
-    """One load per page, three checks: page weight, equations that fit, no raw TeX."""
+    """One load per page: page weight, equations that fit, lazily laid out paragraphs, no raw TeX."""
     page = _open(phone, gzip_site + rel)
     page.evaluate("async () => { if (window.MathJax && MathJax.startup) await MathJax.startup.promise; }")
     page.wait_for_timeout(300)  # the fonts MathJax asks for once it has typeset what is in view
@@ -249,6 +257,12 @@ def test_phone_page(rel, gzip_site, phone):
         problems.append(f"{len(fit['jumps'])} display equation(s) whose reserved height (--gd-math-height, laid out "
                         "only near the viewport) differs from their height by more than half an em: "
                         + "; ".join(f"{j['reserved']:.0f} px vs {j['height']:.0f} px: {j['tex']}" for j in fit["jumps"][:4]))
+    if rel.startswith("chapters/") and not lazy["n"]:
+        problems.append("no paragraph is laid out lazily on a phone (gd_perf.lazy_paragraphs, gd-perf.css): the long "
+                        "chapters' total blocking time depends on it")
+    if lazy["wide"]:
+        problems.append(f"{len(lazy['wide'])} lazily laid out paragraph(s) wider than the column (their containment "
+                        f"would clip what a reader could otherwise scroll to): {lazy['wide'][:3]}")
     if lazy["first_screen"]:
         problems.append(f"{len(lazy['first_screen'])} paragraph(s) laid out lazily on the first screen "
                         f"(gd_perf.LAZY_PARAGRAPH_AFTER_CHARS): {lazy['first_screen'][:3]}")
@@ -259,6 +273,56 @@ def test_phone_page(rel, gzip_site, phone):
     if raw:
         problems.append(f"TeX left as text (the parser gave up on it): {raw[:4]}")
     assert not problems, f"{rel}:\n  " + "\n  ".join(problems)
+
+
+# a reader who is anywhere but reading down from the top reads upward: paragraphs above must already be laid out
+# (a lazily laid out paragraph shrinks from its reserve when it is, and the text in view would jump: Chromium's
+# scroll anchoring does not make up for it), so nothing in view moves but by the scroll itself
+READ_UPWARD_JS = """async (id) => {
+  const frame = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const target = document.getElementById(id);
+  await frame();
+  const steps = [];
+  for (let i = 0; i < 12; i++) {
+    const top = target.getBoundingClientRect().top, y = window.scrollY;
+    window.scrollBy(0, -300);
+    await frame();
+    // the reader scrolled min(300, y): the text in view moves by that (scroll anchoring may move scrollY more,
+    // to make up for something above that changed size)
+    steps.push({scrolled: Math.min(300, y), moved: target.getBoundingClientRect().top - top});
+  }
+  const skipped = [...document.querySelectorAll('p.gd-lazy')].filter(p => getComputedStyle(p).contentVisibility === 'auto');
+  return {all: document.documentElement.classList.contains('gd-layout-all'), skipped: skipped.length,
+          jumps: steps.filter(s => Math.abs(s.moved - s.scrolled) > 1)};
+}"""
+LONG_PAGE = "chapters/10_convexity_rates_limits.html"
+
+
+@pytest.mark.parametrize("arrival", ["link into the page", "link within the page", "End key", "idle"])
+def test_reading_upward_keeps_the_text_in_place(arrival, gzip_site, phone):
+    html_text = (SITE / LONG_PAGE).read_text(encoding="utf-8")
+    assert 'class="gd-lazy"' in html_text, "no paragraph of the long chapter is laid out lazily (gd_perf.lazy_paragraphs)"
+    last = re.findall(r'<section id="([^"]+)"', html_text)[-1]
+    page = phone.new_page()
+    if arrival == "link into the page":
+        page.goto(f"{gzip_site}{LONG_PAGE}#{last}", wait_until="load")
+    else:
+        page.goto(f"{gzip_site}{LONG_PAGE}", wait_until="load")
+        assert page.evaluate("() => !document.documentElement.classList.contains('gd-layout-all')")
+        if arrival == "link within the page":
+            page.evaluate(f"""() => {{ const a = document.createElement('a'); a.href = '#{last}'; a.textContent = 'to the end';
+                                      document.querySelector('.bd-article').prepend(a); a.click(); }}""")
+        elif arrival == "End key":
+            page.keyboard.press("End")
+        else:
+            page.wait_for_function("() => document.documentElement.classList.contains('gd-layout-all')",
+                                   timeout=LAYOUT_ALL_WAIT_MS)
+            page.evaluate(f"() => document.getElementById('{last}').scrollIntoView()")
+    page.wait_for_timeout(300)
+    result = page.evaluate(READ_UPWARD_JS, last)
+    page.close()
+    assert result["all"] and not result["skipped"], f"{arrival}: the page was not laid out whole: {result}"
+    assert not result["jumps"], f"{arrival}: the text in view moved by more than the scroll: {result['jumps'][:4]}"
 
 
 _TRANSFER: dict[str, dict[str, int]] = {}
@@ -335,15 +399,14 @@ def lighthouse():
 def test_lighthouse(rel, gzip_site, lighthouse):
     if not (SITE / rel).exists():
         pytest.fail(f"{rel} is not in the site: update LIGHTHOUSE_PAGES")
-    floor = PERFORMANCE_MIN_BY_PAGE.get(rel, PERFORMANCE_MIN)
+    floor = PERFORMANCE_MIN
     runs = [_timed_lighthouse(gzip_site + rel, lighthouse)]
-    if runs[0]["performance"] < max(floor, PERFORMANCE_MIN) and _LIGHTHOUSE_SECONDS[0] < LIGHTHOUSE_RERUN_BUDGET_S:
+    if runs[0]["performance"] < floor and _LIGHTHOUSE_SECONDS[0] < LIGHTHOUSE_RERUN_BUDGET_S:
         runs.append(_timed_lighthouse(gzip_site + rel, lighthouse))  # the score is noisy here
     best = max(runs, key=lambda r: r["performance"])
     _LIGHTHOUSE[rel] = {**best, "performance_runs": [r["performance"] for r in runs]}
     _merge_report("lighthouse", {"form_factor": "mobile (Lighthouse defaults)", "gzip": True,
                                  "performance_min": PERFORMANCE_MIN, "accessibility_min": ACCESSIBILITY_MIN,
-                                 "performance_min_by_page": PERFORMANCE_MIN_BY_PAGE,
                                  "pages": _LIGHTHOUSE})
     assert best["accessibility"] >= ACCESSIBILITY_MIN, (
         f"{rel}: Lighthouse accessibility {best['accessibility']:.2f}, failing audits {best['accessibility_failures']}")

@@ -37,6 +37,11 @@ Lighthouse 12 (mobile defaults, the site served with gzip) before these changes:
   screen's fonts, and on a busy machine Lighthouse counted it in the largest contentful paint);
   a control used before the frames arrive is replayed once they have. A ``<script src>`` (not
   ``fetch``), so it works from ``file://`` too.
+- The explorers (``gdlib/explorer/static.py``) carried their runs as inline JSON and their contour
+  images as base64 PNGs: 40-55 % of an explorer page's gzipped HTML. The runs move to
+  ``_static/gd-explorer/<id>-<hash>.js`` and the images to content-named files beside them; the
+  explorer's own script fetches the runs when the reader comes near, focuses or points at it, or a few
+  seconds after load (its ``data-src`` protocol), and says so if they do not load.
 - Code cells: Pygments wraps every token in a ``<span>``; those whose class looks exactly like
   the block's own text in both themes (names, punctuation, whitespace: ``plain_token_classes``
   reads the served ``pygments.css``) are unwrapped, which changes nothing on screen and takes
@@ -61,6 +66,16 @@ Lighthouse 12 (mobile defaults, the site served with gzip) before these changes:
   Its assistive MathML stays in the accessibility tree, its text in find-in-page. (The same rule on
   whole sections, tried before, made Lighthouse's colour-contrast audit fail on skipped text; the
   visual part of the math is ``aria-hidden``, and its audit stays at 1.00.)
+
+- The MathML copy MathJax puts beside each equation (clipped to a pixel, for screen readers and axe-core)
+  is skipped away from the viewport too (``content-visibility: auto`` keeps it in the accessibility tree):
+  a third of the elements of inline math.
+- On a phone, the paragraphs further down than the first screens (most of the rest: the inline math of
+  the text) are laid out when the reader comes near (``lazy_paragraphs``), with a reserved height never
+  below their own, for a page read from its top; before the reader can be anywhere else (a link into or
+  within the page, a jump key, a restored position, printing) and once the browser is idle after load,
+  the whole page is laid out (``LAYOUT_ALL_JS``). Whole sections, tried first, made the colour-contrast
+  audit fail (see the comments at ``LAZY_PARAGRAPH_AFTER_CHARS``).
 
 The MathJax configuration below still serves such a page: MathJax 4 (``vendor.py``) typesets
 lazily (``ui/lazy``) and breaks a display equation that is wider than its column at its operators
@@ -234,10 +249,14 @@ def optimize_page(text: str, packs, *, is_search_page: bool, search_as_you_type:
     # 18's first figure, eager though a few screens down, took the bandwidth of the first screen and
     # Lighthouse counted it in the largest paint (3.3-3.5 s; lazy, 2.26 s)
     article = text.find('<article')
+    counted = [article, 0]  # text counted so far: up to this position, this many characters
 
     def lazy(m: re.Match) -> str:
-        if article >= 0 and m.start() > article and _text_length(text[article:m.start()]) < FIRST_SCREEN_CHARS:
-            return m.group(0)
+        if 0 <= article < m.start() and counted[1] < FIRST_SCREEN_CHARS:
+            counted[1] += _visible_chars(text[counted[0]:m.start()])
+            counted[0] = m.start()
+            if counted[1] < FIRST_SCREEN_CHARS:
+                return m.group(0)
         return '<img loading="lazy"'
 
     return IMG_TAG.sub(lazy, text)
@@ -320,7 +339,26 @@ def coarsen_highlighting(text: str, plain: set[str]) -> str:
 # the text under the reader's eyes (Lighthouse measured a layout shift of 0.14-0.27 when every paragraph was
 # marked). tests/browser/test_performance.py checks both at 390 px.
 LAZY_PARAGRAPH_AFTER_CHARS = 2500
+# The reserve is larger than the paragraph, so a paragraph shrinks when it is first laid out, and Chromium's scroll
+# anchoring does not make up for it (measured: reading upward from a link into chapter 10, the text in view
+# jumped by 220 px at every other 300 px scroll). Laziness is only for a page read from its top down, where a
+# paragraph is first laid out below the reader: the whole page is laid out (html.gd-layout-all) when it opens
+# at a fragment or a restored position (a link into it, a reload, back), before the browser follows a link
+# within it or a jump key (End, PageDown, ...), before printing, and otherwise once the browser is idle a few
+# seconds after the load event (as the animations' frames: after the load Lighthouse measures, before most
+# readers leave the first screens). tests/browser/test_performance.py reads upward after each of these.
+LAYOUT_ALL_IDLE_MS = FRAMES_IDLE_MS
+LAYOUT_ALL_JS = ("""<script>(function(){var d=document.documentElement,n=performance.getEntriesByType&&"""
+                 """performance.getEntriesByType("navigation")[0];function all(){d.classList.add("gd-layout-all");}
+if(location.hash||(n&&n.type!=="navigate"))all();
+addEventListener("hashchange",all);addEventListener("beforeprint",all);
+document.addEventListener("click",function(e){var a=e.target.closest&&e.target.closest("a[href*='#']");
+if(a&&a.pathname===location.pathname)all();},true);
+addEventListener("keydown",function(e){if(/^(End|Home|PageUp|PageDown)$/.test(e.key))all();},true);
+function idle(){setTimeout(function(){(window.requestIdleCallback||setTimeout)(all,{timeout:2000});},%d);}
+if(document.readyState==="complete")idle();else addEventListener("load",idle);})();</script>""" % LAYOUT_ALL_IDLE_MS)
 PARAGRAPH = re.compile(r'<p>((?:(?!</p>|<p[ >]).)*)</p>', re.S)
+RAW_TEXT = re.compile(r'<(script|style|textarea|template)\b.*?</\1>|<!--.*?-->', re.S)
 HIDDEN_MARKUP = re.compile(r'<mjx-assistive-mml\b.*?</mjx-assistive-mml>|<script\b.*?</script>|<style\b.*?</style>',
                            re.S)
 
@@ -335,8 +373,12 @@ def lazy_paragraphs(text: str) -> str:
     if article < 0:
         return text
     end = text.find("</article>", article)
+    end = end if end >= 0 else len(text)
+    raw = [(r.start(), r.end()) for r in RAW_TEXT.finditer(text, article, end)]  # no <p> in there is a paragraph
     parts, pos, seen = [text[:article]], article, 0
-    for m in PARAGRAPH.finditer(text, article, end if end >= 0 else len(text)):
+    for m in PARAGRAPH.finditer(text, article, end):
+        if any(a <= m.start() < b for a, b in raw):
+            continue
         seen += _visible_chars(text[pos:m.start()])
         parts.append(text[pos:m.start()])
         if seen > LAZY_PARAGRAPH_AFTER_CHARS:
@@ -346,7 +388,10 @@ def lazy_paragraphs(text: str) -> str:
         pos = m.end()
         seen += _visible_chars(m.group(1))
     parts.append(text[pos:])
-    return "".join(parts)
+    out = "".join(parts)
+    if '<p class="gd-lazy"' in out and LAYOUT_ALL_JS not in out:
+        out = out.replace("</head>", LAYOUT_ALL_JS + "\n</head>", 1)
+    return out
 
 
 # --- figures: lossless WebP -----------------------------------------------------------------------
@@ -409,8 +454,8 @@ def externalize_animations(text: str, page_dir_to_root: str, outdir: Path) -> st
 # --- explorers: runs and contour images in their own files ----------------------------------------
 # gdlib's static explorer (gdlib/explorer/static.py) writes its runs as inline JSON and its contour
 # images as base64 PNGs: on the explorer pages 40-55 % of the gzipped HTML, downloaded and parsed before
-# the first paint although the explorers sit far below it. The runs move to _static/gd-explorer/<id>.js
-# (`window.gdExplorerData["<id>"](<runs>)`), which the explorer's own script inserts when the reader
+# the first paint although the explorers sit far below it. The runs move to _static/gd-explorer/<id>-<hash>.js
+# (`window.gdExplorerData["<id>"](<runs>)`, named by id and content), which the explorer's own script inserts when the reader
 # comes near (its `data-src` protocol); the images to content-named files beside them (one copy for all
 # the pages that draw the same function), lazily loaded.
 EXPLORER_ROOT = re.compile(r'<div class="gd-explorer" id="(?P<id>[\w-]+)">')
@@ -435,7 +480,9 @@ def externalize_explorers(text: str, page_dir_to_root: str, outdir: Path) -> str
             continue
         folder.mkdir(parents=True, exist_ok=True)
         uid = root.group("id")
-        (folder / f"{uid}.js").write_text(
+        # named by id and content: two pages' explorers never share a file unless they are the same
+        name = f'{uid}-{hashlib.sha256(data.group("json").encode()).hexdigest()[:12]}.js'
+        (folder / name).write_text(
             f'window.gdExplorerData[{json.dumps(uid)}]({data.group("json")});\n', encoding="utf-8")
 
         def image(m: re.Match) -> str:
@@ -451,7 +498,7 @@ def externalize_explorers(text: str, page_dir_to_root: str, outdir: Path) -> str
         head = EXPLORER_IMAGE.sub(image, text[root.start():data.start()])
         parts += [text[pos:root.start()], head,
                   f'<script type="application/json" class="gd-explorer-data" '
-                  f'data-src="{page_dir_to_root}{EXPLORER_DIR}/{uid}.js" data-idle-ms="{EXPLORER_IDLE_MS}"></script>']
+                  f'data-src="{page_dir_to_root}{EXPLORER_DIR}/{name}" data-idle-ms="{EXPLORER_IDLE_MS}"></script>']
         pos = data.end()
     return "".join(parts) + text[pos:] if parts else text
 
