@@ -21,6 +21,10 @@ What it does, and why (issue 6: the site works offline and loads nothing from ou
   notebook page whose kernel created a widget, but the site shows the explorer's
   self-contained ``text/html`` instead of its widget view (``nb_mime_priority_overrides``),
   so on those pages the 4 MB bundle and the state would be dead weight.
+- Makes every notebook depend on gdlib's source: Sphinx re-reads (and myst-nb re-executes) only the
+  documents whose source changed, so after a change to gdlib an incremental ``make book`` kept each
+  notebook's outputs from before it (the figures, the glued numbers, the explorers' HTML). Now a newer
+  ``gdlib/*.py`` makes every notebook out of date.
 """
 
 from __future__ import annotations
@@ -109,12 +113,24 @@ def _prune_widget_scripts(
     ]
 
 
+GDLIB = Path(__file__).resolve().parents[2] / "gdlib"
+
+
+def _depend_on_gdlib(app: Sphinx, docname: str, source: list[str]) -> None:
+    """``source-read``: a notebook's outputs come from gdlib, so it is out of date when gdlib changes."""
+    if not str(app.env.doc2path(docname)).endswith(".ipynb"):
+        return
+    for path in sorted(GDLIB.rglob("*.py")):
+        app.env.note_dependency(str(path))
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     _drop_thebe(app)
     app.setup_extension("gd_a11y")  # accessibility fixes (issue 13): tools/site/gd_a11y.py
     app.connect("config-inited", _configure)
     app.connect("builder-inited", _check_vendor)
     app.add_css_file("gd-site.css")
+    app.connect("source-read", _depend_on_gdlib)
     app.connect("html-page-context", _serve_font_awesome)
     # after myst-nb's own html-page-context handler (default priority 500) adds the scripts
     app.connect("html-page-context", _prune_widget_scripts, priority=900)
