@@ -266,9 +266,9 @@ def optimize_page(text: str, packs, *, is_search_page: bool, search_as_you_type:
 FIRST_SCREEN_CHARS = 600
 
 
-def _text_length(fragment: str) -> int:
-    return len(" ".join(html.unescape(re.sub(r"<script\b.*?</script>|<style\b.*?</style>|<[^>]*>", " ", fragment,
-                                             flags=re.S)).split()))
+def _visible_chars(fragment: str) -> int:
+    """Characters of text a reader sees in an HTML fragment (no markup, scripts, styles nor hidden MathML)."""
+    return len(" ".join(html.unescape(re.sub(r"<[^>]*>", " ", HIDDEN_MARKUP.sub("", fragment))).split()))
 
 
 # --- code cells: fewer elements -------------------------------------------------------------------
@@ -361,10 +361,6 @@ PARAGRAPH = re.compile(r'<p>((?:(?!</p>|<p[ >]).)*)</p>', re.S)
 RAW_TEXT = re.compile(r'<(script|style|textarea|template)\b.*?</\1>|<!--.*?-->', re.S)
 HIDDEN_MARKUP = re.compile(r'<mjx-assistive-mml\b.*?</mjx-assistive-mml>|<script\b.*?</script>|<style\b.*?</style>',
                            re.S)
-
-
-def _visible_chars(fragment: str) -> int:
-    return _text_length(HIDDEN_MARKUP.sub("", fragment))
 
 
 def lazy_paragraphs(text: str) -> str:
@@ -490,10 +486,9 @@ def externalize_explorers(text: str, page_dir_to_root: str, outdir: Path) -> str
             target = folder / f"{hashlib.sha256(png).hexdigest()[:20]}.png"
             if not target.exists():
                 target.write_bytes(png)
-            webp = webp_copy(target)
-            name = (webp or target).name
+            served = webp_copy(target) or target
             lazy = "" if "loading=" in m.group("pre") else 'loading="lazy" '
-            return f'<img {lazy}{m.group("pre")}src="{page_dir_to_root}{EXPLORER_DIR}/{name}"'
+            return f'<img {lazy}{m.group("pre")}src="{page_dir_to_root}{EXPLORER_DIR}/{served.name}"'
 
         head = EXPLORER_IMAGE.sub(image, text[root.start():data.start()])
         parts += [text[pos:root.start()], head,
@@ -745,7 +740,7 @@ def _build_finished(app: Any, exception: Exception | None) -> None:
     logger.info(f"gd_perf: {counts['pages']} pages rewritten, {counts['icons']} icons inlined as SVG, "
                 f"{counts['animations']} animations' frames and {counts['explorers']} explorers' runs loaded on demand, "
                 f"{counts['code_spans_unwrapped']} code spans without a style of their own unwrapped, "
-                f"{counts['lazy_paragraphs']} paragraphs laid out near the viewport on a phone, "
+                f"{counts['lazy_paragraphs']} paragraphs past the first screens marked to be laid out near the viewport, "
                 f"{counts['webp_images']} figures served as lossless WebP")
 
 
